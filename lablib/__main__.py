@@ -1,0 +1,5 @@
+import sys
+
+from lablib.cli import main
+
+sys.exit(main())
