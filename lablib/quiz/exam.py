@@ -1,0 +1,217 @@
+"""Attempts: drawing quizzes and exams (domain weights, unscored items, shuffled options)
+and the serialisable state of an attempt in progress (for saving and resuming)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from .schema import DOMAINS, EXAMS, Numeric, Question
+from .scoring import ExamResult, Response, is_correct, score_exam
+
+EXAM_ITEMS = 65
+EXAM_UNSCORED = 15
+EXAM_MINUTES = 130
+
+
+@dataclass
+class Item:
+    """One position in an attempt: the question, its exam domain, whether it counts, and the
+    option keys in the order shown (displayed as A, B, C, ...)."""
+
+    qid: str
+    domain: str = ""
+    scored: bool = True
+    order: tuple[str, ...] = ()
+
+    def labels(self) -> dict[str, str]:
+        """Displayed letter -> bank option key."""
+        return {chr(ord("A") + i): key for i, key in enumerate(self.order)}
+
+    def key_labels(self) -> dict[str, str]:
+        return {key: label for label, key in self.labels().items()}
+
+
+def apportion(weights: dict[str, float], n: int) -> dict[str, int]:
+    """Split ``n`` by ``weights`` with the largest-remainder method (each share is within
+    one of its exact value and the shares add up to ``n``)."""
+    total = sum(weights.values())
+    exact = {k: n * w / total for k, w in weights.items()}
+    counts = {k: math.floor(v) for k, v in exact.items()}
+    rest = n - sum(counts.values())
+    for k in sorted(exact, key=lambda k: (counts[k] - exact[k], list(weights).index(k)))[:rest]:
+        counts[k] += 1
+    return counts
+
+
+def shuffled_order(question: Question, rng: random.Random) -> tuple[str, ...]:
+    keys = list(question.options)
+    rng.shuffle(keys)
+    return tuple(keys)
+
+
+def draw_quiz(questions: list[Question], n: int | None, seed: int) -> list[Item]:
+    """``n`` questions (all if None) in a seeded random order, options shuffled."""
+    rng = random.Random(seed)
+    pool = sorted(questions, key=lambda q: q.id)
+    rng.shuffle(pool)
+    chosen = pool if n is None else pool[:n]
+    return [Item(q.id, q.domains[0], True, shuffled_order(q, rng)) for q in chosen]
+
+
+def draw_exam(
+    questions: list[Question],
+    exam: str,
+    seed: int,
+    *,
+    items: int = EXAM_ITEMS,
+    unscored: int = EXAM_UNSCORED,
+) -> tuple[list[Item], list[str]]:
+    """Draw an exam to the guide's domain weights: the scored and the unscored items are each
+    apportioned by weight. Returns the items and warnings when the bank is short in a domain.
+    Raises :class:`ValueError` when the bank has too few questions for ``exam``."""
+    if exam not in EXAMS:
+        raise ValueError(f"unknown exam {exam!r}; use one of {', '.join(EXAMS)}")
+    rng = random.Random(seed)
+    pools: dict[str, list[Question]] = {d: [] for d in EXAMS[exam]}
+    for q in sorted(questions, key=lambda q: q.id):
+        domain = q.domain_for(exam)
+        if domain is not None:
+            pools[domain].append(q)
+    available = sum(len(p) for p in pools.values())
+    if available < items:
+        raise ValueError(
+            f"the bank has {available} questions tagged with {exam} domains; an exam needs "
+            f"{items}. Add questions or tag more with {', '.join(EXAMS[exam])}"
+        )
+    for pool in pools.values():
+        rng.shuffle(pool)
+    weights = {d: DOMAINS[d].weight for d in EXAMS[exam]}
+    drawn: list[Item] = []
+    warnings: list[str] = []
+    for count, scored in ((items - unscored, True), (unscored, False)):
+        for domain, want in apportion(weights, count).items():
+            for _ in range(want):
+                source = domain if pools[domain] else max(pools, key=lambda d: len(pools[d]))
+                if source != domain:
+                    warnings.append(f"not enough {domain} questions; used one from {source}")
+                q = pools[source].pop()
+                drawn.append(Item(q.id, source, scored, shuffled_order(q, rng)))
+    rng.shuffle(drawn)
+    return drawn, warnings
+
+
+def question_to_dict(q: Question) -> dict[str, Any]:
+    return dataclasses.asdict(q)
+
+
+def question_from_dict(d: dict[str, Any]) -> Question:
+    data = dict(d)
+    answer = data["answer"]
+    if data["type"] == "numeric":
+        data["answer"] = Numeric(**answer)
+    elif isinstance(answer, list):
+        data["answer"] = tuple(answer)
+    data["concepts"] = tuple(data["concepts"])
+    data["domains"] = tuple(data["domains"])
+    return Question(**data)
+
+
+def _response_to_json(r: Response) -> Any:
+    return list(r) if isinstance(r, tuple) else r
+
+
+def _response_from_json(r: Any) -> Response:
+    return tuple(r) if isinstance(r, list) else r
+
+
+@dataclass
+class Attempt:
+    """Everything needed to resume: a snapshot of the drawn questions (so a bank edited
+    mid-attempt cannot change or break it), answers, flags, position and time left."""
+
+    kind: str
+    seed: int
+    items: list[Item]
+    questions: dict[str, Question]
+    exam: str = ""
+    review: bool = False
+    responses: dict[int, Response] = field(default_factory=dict)
+    flagged: set[int] = field(default_factory=set)
+    current: int = 0
+    time_limit: float = 0.0
+    seconds_left: float = 0.0
+
+    def question(self, pos: int) -> Question:
+        return self.questions[self.items[pos].qid]
+
+    def unanswered(self) -> list[int]:
+        return [i for i in range(len(self.items)) if self.responses.get(i) is None]
+
+    def correct(self, pos: int) -> bool:
+        return is_correct(self.question(pos), self.responses.get(pos))
+
+    def result(self) -> ExamResult:
+        triples = [(self.question(i), it.domain, it.scored) for i, it in enumerate(self.items)]
+        return score_exam(triples, self.responses)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "kind": self.kind,
+                "seed": self.seed,
+                "exam": self.exam,
+                "review": self.review,
+                "items": [dataclasses.asdict(i) for i in self.items],
+                "questions": {k: question_to_dict(q) for k, q in self.questions.items()},
+                "responses": {str(k): _response_to_json(v) for k, v in self.responses.items()},
+                "flagged": sorted(self.flagged),
+                "current": self.current,
+                "time_limit": self.time_limit,
+                "seconds_left": self.seconds_left,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Attempt:
+        d = json.loads(text)
+        return cls(
+            kind=d["kind"],
+            seed=d["seed"],
+            exam=d["exam"],
+            review=d["review"],
+            items=[Item(i["qid"], i["domain"], i["scored"], tuple(i["order"])) for i in d["items"]],
+            questions={k: question_from_dict(q) for k, q in d["questions"].items()},
+            responses={int(k): _response_from_json(v) for k, v in d["responses"].items()},
+            flagged=set(d["flagged"]),
+            current=d["current"],
+            time_limit=d["time_limit"],
+            seconds_left=d["seconds_left"],
+        )
+
+
+def new_attempt(
+    kind: str,
+    questions: list[Question],
+    items: list[Item],
+    seed: int,
+    *,
+    exam: str = "",
+    review: bool = False,
+    minutes: float = 0.0,
+) -> Attempt:
+    by_id = {q.id: q for q in questions}
+    return Attempt(
+        kind=kind,
+        seed=seed,
+        items=items,
+        questions={i.qid: by_id[i.qid] for i in items},
+        exam=exam,
+        review=review,
+        time_limit=minutes * 60.0,
+        seconds_left=minutes * 60.0,
+    )
