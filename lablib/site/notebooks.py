@@ -1,0 +1,178 @@
+"""Render lab notebooks (labs/NN-<lab-id>.ipynb) as Markdown pages for the study site.
+
+Committed notebooks carry no outputs. With ``execute=True`` (the hook sets it from
+LABLIB_DOCS_EXECUTE=1) the notebook runs first with nbclient, so the page shows real output.
+
+Cell tags the renderer understands:
+  remove-cell, remove-input, remove-output   leave that part out of the page
+  hint, solution                             fold the cell into a collapsed box
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+_ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_NB_LINK_RE = re.compile(r"\]\((?:\.{0,2}/)*(?:labs/)?(\d\d)-[A-Za-z0-9_-]+\.ipynb(#[^)]*)?\)")
+_NB_NAME_RE = re.compile(r"^(\d\d)-(.+)\.ipynb$")
+_FOLDS = {"hint": ("tip", "Hint"), "solution": ("success", "Solution")}
+
+
+class NotebookError(RuntimeError):
+    """A notebook that cannot be found unambiguously, read or executed."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    markdown: str
+    executed: bool
+
+
+def find_notebook(labs_dir: Path, lab_ids: tuple[str, ...], lab_id: str) -> Path | None:
+    """labs/NN-<lab-id>.ipynb, else the one notebook numbered as the lab's position."""
+    number = f"{lab_ids.index(lab_id) + 1:02d}"
+    by_number: list[Path] = []
+    for path in sorted(labs_dir.glob("*.ipynb")):
+        match = _NB_NAME_RE.match(path.name)
+        if not match:
+            continue
+        if match.group(2) == lab_id:
+            return path
+        if match.group(1) == number and match.group(2) not in lab_ids:
+            by_number.append(path)
+    if len(by_number) > 1:
+        names = ", ".join(p.name for p in by_number)
+        raise NotebookError(
+            f"{labs_dir}: several notebooks are numbered {number} ({names}); name the one for "
+            f"lab {lab_id!r} {number}-{lab_id}.ipynb"
+        )
+    return by_number[0] if by_number else None
+
+
+def _fence(body: str, lang: str, title: str | None = None) -> str:
+    ticks = "`" * max(3, max((len(m) for m in re.findall(r"`+", body)), default=0) + 1)
+    attrs = f' title="{title}"' if title else ""
+    return f"{ticks} {lang}{attrs}\n{body.rstrip()}\n{ticks}"
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _output(out: Any) -> str:
+    kind = out.get("output_type")
+    if kind == "stream":
+        name = out.get("name", "stdout")
+        return _fence(_ANSI_RE.sub("", _text(out.get("text", ""))), "text", name)
+    if kind == "error":
+        trace = _ANSI_RE.sub("", "\n".join(out.get("traceback", [])))
+        body = _fence(trace or f"{out.get('ename')}: {out.get('evalue')}", "text")
+        indented = "\n".join("    " + line if line else "" for line in body.splitlines())
+        return f'!!! failure "{out.get("ename", "Error")}"\n\n{indented}'
+    data = out.get("data", {})
+    if "text/markdown" in data:
+        return _text(data["text/markdown"]).strip()
+    if "image/png" in data:
+        b64 = "".join(_text(data["image/png"]).split())
+        base64.b64decode(b64, validate=True)  # a corrupt image fails here, not in the browser
+        return f'<p class="nb-image"><img alt="cell output" src="data:image/png;base64,{b64}"></p>'
+    if "image/svg+xml" in data:
+        return f'<div class="nb-output">{_text(data["image/svg+xml"])}</div>'
+    if "text/html" in data:
+        return f'<div class="nb-output" markdown="0">\n{_text(data["text/html"]).strip()}\n</div>'
+    if "application/vnd.jupyter.widget-view+json" in data:
+        return '!!! info "Interactive widget"\n\n    Run the notebook (`make lab`) to use it.'
+    if "text/plain" in data:
+        return _fence(_ANSI_RE.sub("", _text(data["text/plain"])), "text")
+    return ""
+
+
+def _link_labs(source: str, lab_ids: tuple[str, ...]) -> str:
+    """Links between notebooks become links between the lab pages."""
+
+    def repl(match: re.Match[str]) -> str:
+        index = int(match.group(1)) - 1
+        if not 0 <= index < len(lab_ids):
+            return match.group(0)
+        return f"](../{lab_ids[index]}/notebook.md{match.group(2) or ''})"
+
+    return _NB_LINK_RE.sub(repl, source)
+
+
+def _cell(cell: Any, lab_ids: tuple[str, ...]) -> str:
+    tags = set(cell.get("metadata", {}).get("tags", []))
+    if "remove-cell" in tags:
+        return ""
+    source = _text(cell.get("source", ""))
+    if cell.get("cell_type") == "markdown":
+        return _link_labs(source, lab_ids).strip()
+    if cell.get("cell_type") != "code":
+        return ""
+    parts: list[str] = []
+    if "remove-input" not in tags and source.strip():
+        parts.append(_fence(source, "python"))
+    if "remove-output" not in tags:
+        parts.extend(p for p in (_output(o) for o in cell.get("outputs", [])) if p)
+    block = "\n\n".join(parts)
+    for tag, (kind, title) in _FOLDS.items():
+        if tag in tags and block:
+            indented = "\n".join("    " + line if line else "" for line in block.splitlines())
+            return f'??? {kind} "{title}"\n\n{indented}'
+    return block
+
+
+def _execute(nb: Any, path: Path, timeout: int) -> None:
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        raise NotebookError(f"{path}: a cell failed while executing for the site:\n{exc}") from exc
+
+
+def render_notebook(
+    path: Path, lab_ids: tuple[str, ...], *, execute: bool = False, timeout: int = 600
+) -> Rendered:
+    """The notebook as a Markdown page (outputs included when executed or already present)."""
+    try:
+        nb = nbformat.read(str(path), as_version=4)  # type: ignore[no-untyped-call]
+    except Exception as exc:  # nbformat raises several unrelated types for a bad file
+        raise NotebookError(f"{path}: not a readable notebook: {exc}") from exc
+    if execute:
+        _execute(nb, path, timeout)
+    blocks = [b for b in (_cell(c, lab_ids) for c in nb.cells) if b]
+    if execute:
+        note = "The outputs below come from running it during the site build."
+    else:
+        note = "It is shown as committed, without outputs: run it yourself with `make lab`."
+    banner = f'!!! note "Lab notebook"\n\n    This page is `labs/{path.name}`. {note}'
+    if blocks and blocks[0].startswith("# "):
+        title, _, rest = blocks[0].partition("\n")
+        blocks[0] = f"{title}\n\n{banner}\n\n{rest.strip()}".rstrip()
+    else:
+        blocks.insert(0, f"# Lab notebook\n\n{banner}")
+    return Rendered(markdown="\n\n".join(blocks) + "\n", executed=execute)
+
+
+def coming_soon(lab_id: str, title: str) -> str:
+    """The page for a lab whose notebook is not written yet."""
+    return (
+        f"# {title}: lab notebook\n\n"
+        '!!! info "Coming soon"\n\n'
+        f"    The notebook for this lab (`labs/NN-{lab_id}.ipynb`) is being written. Until it "
+        "lands, read the notes and try the quiz.\n\n"
+        f"[Notes](notes.md) · [Quiz](../../quizzes/{lab_id}.md)\n"
+    )

@@ -1,0 +1,401 @@
+/* Browser quizzes for the study site: shared core (window.LablibQuiz) and the per-lab quiz page.
+ *
+ * The question bank is quizzes/bank.json, generated at build time from quizzes/*.yaml by the
+ * mkdocs hook (lablib/site/hooks.py); stems, options and explanations arrive as HTML.
+ * Plain JavaScript, no libraries, nothing loaded from another host. Progress is kept in this
+ * browser's localStorage only.
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  var SITE_ROOT = new URL("../", script ? script.src : window.location.href);
+  var BANK_URL = new URL("quizzes/bank.json", SITE_ROOT);
+  var PROGRESS_KEY = "lablib.progress.v1";
+  var bankPromise = null;
+
+  function loadBank() {
+    if (!bankPromise) {
+      bankPromise = fetch(BANK_URL.href, { cache: "no-cache" }).then(function (r) {
+        if (!r.ok) throw new Error("could not load " + BANK_URL.href + " (HTTP " + r.status + ")");
+        return r.json();
+      });
+    }
+    return bankPromise;
+  }
+
+  /* Seeded random numbers (mulberry32): the same seed gives the same draw and order. */
+  function rng(seed) {
+    var a = seed >>> 0;
+    return function () {
+      a = (a + 0x6d2b79f5) >>> 0;
+      var t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  function shuffle(items, rand) {
+    var out = items.slice();
+    for (var i = out.length - 1; i > 0; i--) {
+      var j = Math.floor(rand() * (i + 1));
+      var tmp = out[i];
+      out[i] = out[j];
+      out[j] = tmp;
+    }
+    return out;
+  }
+
+  function newSeed() {
+    return 1 + Math.floor(Math.random() * 2147483646);
+  }
+
+  function seedFromUrl() {
+    var raw = new URLSearchParams(window.location.search).get("seed");
+    if (raw === null) return null;
+    var n = parseInt(raw, 10);
+    return isFinite(n) && n > 0 ? n : null;
+  }
+
+  /* localStorage that survives a corrupt value or a browser that refuses storage. */
+  var store = {
+    problems: [],
+    get: function (key) {
+      var raw;
+      try {
+        raw = window.localStorage.getItem(key);
+      } catch (e) {
+        return null;
+      }
+      if (raw === null) return null;
+      try {
+        return JSON.parse(raw);
+      } catch (e) {
+        var backup = key + ".corrupt-" + Date.now();
+        try {
+          window.localStorage.setItem(backup, raw);
+          window.localStorage.removeItem(key);
+        } catch (e2) { /* keep going without the backup */ }
+        store.problems.push("Saved data under " + key + " could not be read; it was kept as " +
+          backup + " and a fresh record was started.");
+        return null;
+      }
+    },
+    set: function (key, value) {
+      try {
+        window.localStorage.setItem(key, JSON.stringify(value));
+        return true;
+      } catch (e) {
+        return false;
+      }
+    },
+    remove: function (key) {
+      try { window.localStorage.removeItem(key); } catch (e) { /* nothing stored */ }
+    },
+  };
+
+  function recordResult(id, correct, source) {
+    var progress = store.get(PROGRESS_KEY) || { questions: {}, exams: [] };
+    var entry = progress.questions[id] || { seen: 0, right: 0, wrong: 0 };
+    entry.seen += 1;
+    if (correct) entry.right += 1; else entry.wrong += 1;
+    entry.last = correct ? "right" : "wrong";
+    entry.at = new Date().toISOString();
+    entry.source = source;
+    progress.questions[id] = entry;
+    store.set(PROGRESS_KEY, progress);
+  }
+
+  function recordExam(summary) {
+    var progress = store.get(PROGRESS_KEY) || { questions: {}, exams: [] };
+    progress.exams = (progress.exams || []).concat([summary]).slice(-50);
+    store.set(PROGRESS_KEY, progress);
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "html") node.innerHTML = attrs[k];
+      else if (k === "text") node.textContent = attrs[k];
+      else if (k === "class") node.className = attrs[k];
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
+    return node;
+  }
+
+  function normText(s) {
+    return String(s).trim().toLowerCase().replace(/\s+/g, " ");
+  }
+
+  function sameList(a, b) {
+    return a.length === b.length && a.every(function (x, i) { return x === b[i]; });
+  }
+
+  /* Grading: multiple response is all-or-nothing; no penalty for a wrong answer. */
+  function grade(q, response) {
+    if (response === null || response === undefined || response === "") return false;
+    switch (q.type) {
+      case "single": return response === q.answer;
+      case "multiple":
+        return Array.isArray(response) && sameList(response.slice().sort(), q.answer.slice().sort());
+      case "ordering": return Array.isArray(response) && sameList(response, q.answer);
+      case "numeric": {
+        var n = parseFloat(String(response).replace(",", "."));
+        return isFinite(n) && Math.abs(n - q.answer.value) <= q.answer.tolerance + 1e-9;
+      }
+      case "text":
+        return q.answer.some(function (a) { return normText(a) === normText(response); });
+      default: return false;
+    }
+  }
+
+  function isAnswered(q, response) {
+    if (response === null || response === undefined) return false;
+    if (Array.isArray(response)) return q.type === "ordering" || response.length > 0;
+    return String(response).trim() !== "";
+  }
+
+  function labLink(q) {
+    if (!q.labRef) return null;
+    var url = new URL("labs/" + q.labRef.lab + "/notes/", SITE_ROOT);
+    if (q.labRef.anchor) url.hash = q.labRef.anchor;
+    return url.href;
+  }
+
+  function optionHtml(q, key) {
+    for (var i = 0; i < q.options.length; i++) if (q.options[i].key === key) return q.options[i].html;
+    return key;
+  }
+
+  /* Renders one question into `body`; returns {get(), set(response), lock()}.
+   * `order` is the shuffled option keys; `name` makes radio groups unique on the page. */
+  function renderInputs(body, q, order, name, onChange) {
+    var inputs = [];
+    var change = function () { if (onChange) onChange(); };
+    if (q.type === "single" || q.type === "multiple") {
+      if (q.type === "multiple") {
+        body.appendChild(el("p", { class: "lq-hint", text: "Select " + q.answer.length + "." }));
+      }
+      var list = el("ul", { class: "lq-options" });
+      order.forEach(function (key) {
+        var input = el("input", { type: q.type === "single" ? "radio" : "checkbox", name: name, value: key });
+        input.addEventListener("change", change);
+        inputs.push(input);
+        var label = el("label", {}, [input, el("span", { class: "lq-option-text", html: optionHtml(q, key) })]);
+        list.appendChild(el("li", { class: "lq-option", "data-key": key }, [label]));
+      });
+      body.appendChild(list);
+      return {
+        get: function () {
+          var chosen = inputs.filter(function (i) { return i.checked; }).map(function (i) { return i.value; });
+          return q.type === "single" ? (chosen[0] || null) : chosen;
+        },
+        set: function (r) {
+          inputs.forEach(function (i) {
+            i.checked = q.type === "single" ? i.value === r : Array.isArray(r) && r.indexOf(i.value) >= 0;
+          });
+        },
+        lock: function () { inputs.forEach(function (i) { i.disabled = true; }); },
+      };
+    }
+    if (q.type === "ordering") {
+      body.appendChild(el("p", { class: "lq-hint", text: "Put the steps in order (first at the top)." }));
+      var ol = el("ol", { class: "lq-ordering" });
+      var current = order.slice();
+      var locked = false;
+      var draw = function () {
+        ol.innerHTML = "";
+        current.forEach(function (key, idx) {
+          var up = el("button", { type: "button", class: "lq-move", "aria-label": "Move up", text: "↑" });
+          var down = el("button", { type: "button", class: "lq-move", "aria-label": "Move down", text: "↓" });
+          up.disabled = locked || idx === 0;
+          down.disabled = locked || idx === current.length - 1;
+          up.addEventListener("click", function () { move(idx, -1); });
+          down.addEventListener("click", function () { move(idx, 1); });
+          ol.appendChild(el("li", { class: "lq-option", "data-key": key }, [
+            el("span", { class: "lq-option-text", html: optionHtml(q, key) }),
+            el("span", { class: "lq-move-buttons" }, [up, down]),
+          ]));
+        });
+      };
+      var move = function (idx, delta) {
+        var j = idx + delta;
+        var tmp = current[idx];
+        current[idx] = current[j];
+        current[j] = tmp;
+        draw();
+        change();
+      };
+      draw();
+      body.appendChild(ol);
+      return {
+        get: function () { return current.slice(); },
+        set: function (r) { if (Array.isArray(r) && r.length === current.length) { current = r.slice(); draw(); } },
+        lock: function () { locked = true; draw(); },
+      };
+    }
+    var field = el("input", {
+      type: "text",
+      class: "lq-input",
+      inputmode: q.type === "numeric" ? "decimal" : "text",
+      "aria-label": "Your answer",
+      autocomplete: "off",
+    });
+    field.addEventListener("input", change);
+    var row = el("p", { class: "lq-input-row" }, [field]);
+    if (q.type === "numeric" && q.answer.unit) row.appendChild(el("span", { class: "lq-unit", text: " " + q.answer.unit }));
+    body.appendChild(row);
+    return {
+      get: function () { return field.value.trim() === "" ? null : field.value.trim(); },
+      set: function (r) { field.value = r === null || r === undefined ? "" : String(r); },
+      lock: function () { field.disabled = true; },
+    };
+  }
+
+  function correctAnswerText(q) {
+    if (q.type === "numeric") {
+      var tol = q.answer.tolerance ? " (± " + q.answer.tolerance + ")" : "";
+      return q.answer.value + (q.answer.unit ? " " + q.answer.unit : "") + tol;
+    }
+    if (q.type === "text") return q.answer.join(" or ");
+    return null;
+  }
+
+  /* Marks options right/wrong and shows every option's explanation. */
+  function showFeedback(body, q, response, correct) {
+    var verdict = el("p", { class: "lq-verdict " + (correct ? "lq-right" : "lq-wrong"),
+      text: correct ? "Correct." : "Not quite." });
+    body.appendChild(verdict);
+    var chosen = Array.isArray(response) ? response : [response];
+    var wanted = Array.isArray(q.answer) ? q.answer : [q.answer];
+    body.querySelectorAll(".lq-option").forEach(function (li) {
+      var key = li.getAttribute("data-key");
+      if (q.type === "ordering") {
+        li.classList.add(q.answer.indexOf(key) === chosen.indexOf(key) ? "lq-is-right" : "lq-is-wrong");
+      } else {
+        if (wanted.indexOf(key) >= 0) li.classList.add("lq-is-right");
+        if (chosen.indexOf(key) >= 0) li.classList.add("lq-chosen");
+        if (chosen.indexOf(key) >= 0 && wanted.indexOf(key) < 0) li.classList.add("lq-is-wrong");
+      }
+      if (q.explanations[key]) li.appendChild(el("div", { class: "lq-explanation", html: q.explanations[key] }));
+    });
+    if (q.type === "ordering" && !correct) {
+      body.appendChild(el("p", { class: "lq-answer", html: "Correct order: " +
+        q.answer.map(function (k) { return optionHtml(q, k); }).join(" → ") }));
+    }
+    var text = correctAnswerText(q);
+    if (text !== null) body.appendChild(el("p", { class: "lq-answer", text: "Answer: " + text }));
+    if (q.explanation) body.appendChild(el("div", { class: "lq-explanation lq-overall", html: q.explanation }));
+    var link = labLink(q);
+    if (link) {
+      body.appendChild(el("p", { class: "lq-see-it" }, [
+        el("a", { href: link, text: correct ? "Read more in the lab" : "See it run in the lab" }),
+      ]));
+    }
+  }
+
+  /* ---- the per-lab quiz page ------------------------------------------------------------ */
+
+  function quizPage(root) {
+    var lab = root.getAttribute("data-lab");
+    var key = "lablib.quiz." + lab + ".v1";
+    loadBank().then(function (bank) {
+      var questions = bank.questions.filter(function (q) { return q.lab === lab; });
+      root.innerHTML = "";
+      if (!questions.length) {
+        root.appendChild(el("p", { class: "lq-empty", text: "No questions for this lab yet: they are being written." }));
+        return;
+      }
+      var state = store.get(key);
+      var urlSeed = seedFromUrl();
+      if (!state || !state.seed || (urlSeed && urlSeed !== state.seed)) {
+        state = { seed: urlSeed || newSeed(), answers: {} };
+      }
+      var byId = {};
+      questions.forEach(function (q) { byId[q.id] = q; });
+      Object.keys(state.answers).forEach(function (id) { if (!byId[id]) delete state.answers[id]; });
+      store.set(key, state);
+      store.problems.forEach(function (p) { root.appendChild(el("p", { class: "lq-notice", text: p })); });
+
+      var rand = rng(state.seed);
+      var score = el("p", { class: "lq-score", "aria-live": "polite" });
+      var reset = el("button", { type: "button", class: "md-button lq-reset", text: "Start over" });
+      reset.addEventListener("click", function () {
+        store.remove(key);
+        window.location.assign(window.location.pathname);
+      });
+      root.appendChild(el("div", { class: "lq-toolbar" }, [score, reset]));
+      var updateScore = function () {
+        var ids = Object.keys(state.answers);
+        var right = ids.filter(function (id) { return state.answers[id].correct; }).length;
+        score.textContent = "Answered " + ids.length + " of " + questions.length + " · correct " + right;
+        score.setAttribute("data-answered", String(ids.length));
+        score.setAttribute("data-correct", String(right));
+      };
+      questions.forEach(function (q, idx) {
+        var order = q.options.length ? shuffle(q.options.map(function (o) { return o.key; }), rand) : [];
+        var body = el("div", { class: "lq-body" });
+        var card = el("section", { class: "lq-card", id: "q-" + q.id, "data-qid": q.id }, [
+          el("h2", { class: "lq-title", text: "Question " + (idx + 1) }),
+          el("div", { class: "lq-stem", html: q.stem }),
+          body,
+        ]);
+        var control = renderInputs(body, q, order, "q-" + q.id);
+        var check = el("button", { type: "button", class: "md-button md-button--primary lq-check", text: "Check" });
+        var actions = el("p", { class: "lq-actions" }, [check]);
+        card.appendChild(actions);
+        var finish = function (response, correct) {
+          control.set(response);
+          control.lock();
+          actions.remove();
+          showFeedback(body, q, response, correct);
+        };
+        check.addEventListener("click", function () {
+          var response = control.get();
+          if (!isAnswered(q, response)) {
+            check.textContent = "Choose an answer first";
+            return;
+          }
+          var correct = grade(q, response);
+          state.answers[q.id] = { response: response, correct: correct };
+          store.set(key, state);
+          recordResult(q.id, correct, "quiz");
+          finish(response, correct);
+          updateScore();
+        });
+        var saved = state.answers[q.id];
+        if (saved) finish(saved.response, saved.correct);
+        root.appendChild(card);
+      });
+      updateScore();
+    }).catch(function (err) {
+      root.innerHTML = "";
+      root.appendChild(el("p", { class: "lq-error", text: "The quiz could not start: " + err.message }));
+    });
+  }
+
+  window.LablibQuiz = {
+    loadBank: loadBank,
+    rng: rng,
+    shuffle: shuffle,
+    newSeed: newSeed,
+    seedFromUrl: seedFromUrl,
+    store: store,
+    el: el,
+    grade: grade,
+    isAnswered: isAnswered,
+    renderInputs: renderInputs,
+    showFeedback: showFeedback,
+    recordResult: recordResult,
+    recordExam: recordExam,
+    optionHtml: optionHtml,
+  };
+
+  function init() {
+    document.querySelectorAll(".lablib-quiz[data-lab]").forEach(quizPage);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
