@@ -88,21 +88,44 @@ def draw_exam(
             f"the bank has {available} questions tagged with {exam} domains; an exam needs "
             f"{items}. Add questions or tag more with {', '.join(EXAMS[exam])}"
         )
+
+    def exam_domains(q: Question) -> int:
+        return sum(DOMAINS[d].exam == exam for d in q.domains)
+
     for pool in pools.values():
         rng.shuffle(pool)
+        # single-domain questions are taken first (pop() takes from the end), keeping
+        # questions that could also fill another domain for when that one runs short
+        pool.sort(key=exam_domains, reverse=True)
     weights = {d: DOMAINS[d].weight for d in EXAMS[exam]}
+    tagged = {d: sum(d in q.domains for p in pools.values() for q in p) for d in pools}
     drawn: list[Item] = []
     warnings: list[str] = []
     for count, scored in ((items - unscored, True), (unscored, False)):
-        for domain, want in apportion(weights, count).items():
+        targets = apportion(weights, count)
+        # scarcest domains first, so they are not emptied by their neighbours
+        for domain in sorted(targets, key=lambda d: tagged[d] / max(weights[d], 1e-9)):
+            want = targets[domain]
             for _ in range(want):
-                source = domain if pools[domain] else max(pools, key=lambda d: len(pools[d]))
+                q, source = _take(pools, domain)
                 if source != domain:
                     warnings.append(f"not enough {domain} questions; used one from {source}")
-                q = pools[source].pop()
                 drawn.append(Item(q.id, source, scored, shuffled_order(q, rng)))
     rng.shuffle(drawn)
     return drawn, warnings
+
+
+def _take(pools: dict[str, list[Question]], domain: str) -> tuple[Question, str]:
+    """Pop a question for ``domain``: from its own pool, else one tagged with it too (counted
+    for ``domain``), else from the largest pool (counted for that pool's domain)."""
+    if pools[domain]:
+        return pools[domain].pop(), domain
+    for pool in pools.values():
+        for i in range(len(pool) - 1, -1, -1):
+            if domain in pool[i].domains:
+                return pool.pop(i), domain
+    largest = max(pools, key=lambda d: len(pools[d]))
+    return pools[largest].pop(), largest
 
 
 def question_to_dict(q: Question) -> dict[str, Any]:

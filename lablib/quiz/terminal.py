@@ -46,10 +46,21 @@ def clock_text(seconds: float) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
+def wrap_text(text: str, width: int = 88) -> list[str]:
+    """Re-flow prose paragraphs; keep paragraphs with indented or list lines (code) as is."""
+    out: list[str] = []
+    for para in text.strip().split("\n\n"):
+        lines = para.splitlines()
+        if any(line[:1] in (" ", "\t", "-", "*", "`", "{", "}") for line in lines):
+            out += lines
+        else:
+            out.append(textwrap.fill(" ".join(s.strip() for s in lines), width))
+        out.append("")
+    return out[:-1]
+
+
 def render_question(q: Question, order: tuple[str, ...], header: str) -> str:
-    lines = [header, ""]
-    lines += [textwrap.fill(p, 88) if p.strip() else "" for p in q.stem.splitlines()]
-    lines.append("")
+    lines = [header, "", *wrap_text(q.stem), ""]
     for i, key in enumerate(order):
         lines.append(textwrap.fill(q.options[key], 88, initial_indent=f"  {chr(65 + i)}) ",
                                    subsequent_indent="     "))  # fmt: skip
@@ -86,7 +97,8 @@ def explain(q: Question, order: tuple[str, ...], response: Response) -> list[str
     elif isinstance(response, str) and q.type == "single":
         chosen = [response]
     answer = q.answer if isinstance(q.answer, tuple) else (q.answer,)
-    for key in dict.fromkeys([*chosen, *(k for k in answer if isinstance(k, str))]):
+    keys = {*chosen, *(k for k in answer if isinstance(k, str))}
+    for key in sorted((k for k in keys if k in labels), key=lambda k: labels[k]):
         if key in q.explanations:
             out.append(f"  {labels[key]}) {q.explanations[key]}")
     if q.explanation:
