@@ -178,9 +178,12 @@ class ProgressStore:
         if record:
             for pos, item in enumerate(attempt.items):
                 self.record_answer(
-                    attempt_id, item.qid, attempt.responses.get(pos), attempt.correct(pos),
+                    attempt_id,
+                    item.qid,
+                    attempt.responses.get(pos),
+                    attempt.correct(pos),
                     scored=item.scored,
-                )  # fmt: skip
+                )
         now = self._stamp()
         with self._conn:
             self._conn.execute(

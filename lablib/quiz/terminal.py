@@ -62,8 +62,11 @@ def wrap_text(text: str, width: int = 88) -> list[str]:
 def render_question(q: Question, order: tuple[str, ...], header: str) -> str:
     lines = [header, "", *wrap_text(q.stem), ""]
     for i, key in enumerate(order):
-        lines.append(textwrap.fill(q.options[key], 88, initial_indent=f"  {chr(65 + i)}) ",
-                                   subsequent_indent="     "))  # fmt: skip
+        lines.append(
+            textwrap.fill(
+                q.options[key], 88, initial_indent=f"  {chr(65 + i)}) ", subsequent_indent="     "
+            )
+        )
     hint = {
         "single": "(Choose one.)",
         "multiple": f"(Choose {len(q.answer) if isinstance(q.answer, tuple) else 1}.)",

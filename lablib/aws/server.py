@@ -1,0 +1,306 @@
+"""The local AWS: moto's control planes plus lablib's data planes, on 127.0.0.1.
+
+``LocalAWS`` runs it in-process (a thread for HTTP, a zygote process for Lambda
+environments). ``lablib serve`` runs the same thing as its own process.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from lablib.aws import moto_bridge
+from lablib.aws.clock import LabClock
+from lablib.aws.guard import require_loopback
+from lablib.aws.lambda_api import LambdaDataPlane, error
+from lablib.runtime.code import CodeError, check_zip
+from lablib.runtime.executor import ZygoteExecutor
+from lablib.runtime.model import KNOWN_RUNTIMES
+from lablib.runtime.scheduler import _RESERVED_ENV, Scheduler
+from lablib.runtime.telemetry import Telemetry
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+Route = tuple[Callable[[dict[str, Any]], bool], WSGIApp]
+
+_FAKE_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+}
+_CLEARED_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+FUNCTIONS_PATH = "/2015-03-31/functions"
+
+
+class _Handler(moto_bridge.MotoRequestHandler):  # type: ignore[misc]
+    """moto's request handler, quiet and with Nagle's algorithm off."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+class Front:
+    """The WSGI app in front of moto: data planes first, then moto's control planes."""
+
+    def __init__(self, moto_app: WSGIApp, lambda_plane: LambdaDataPlane) -> None:
+        self.moto_app = moto_app
+        self.lambda_plane = lambda_plane
+        self.routes: list[Route] = []
+
+    def add_route(self, matches: Callable[[dict[str, Any]], bool], app: WSGIApp) -> None:
+        """Serve requests that ``matches`` with ``app`` instead of moto (data planes)."""
+        self.routes.insert(0, (matches, app))
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if LambdaDataPlane.matches(environ):
+            return self.lambda_plane(environ, start_response)
+        for matches, app in self.routes:
+            if matches(environ):
+                return app(environ, start_response)
+        # Make telemetry from earlier invocations visible before answering anything else.
+        self.lambda_plane.scheduler.telemetry.drain()
+        path: str = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "")
+        if path.startswith(FUNCTIONS_PATH) or path.startswith("/2017-10-31/functions"):
+            return self._lambda_control(environ, start_response, path, method)
+        return self.moto_app(environ, start_response)
+
+    def _lambda_control(
+        self, environ: dict[str, Any], start_response: StartResponse, path: str, method: str
+    ) -> Iterable[bytes]:
+        body = _read_body(environ)
+        if method == "POST" and path.rstrip("/") == FUNCTIONS_PATH:
+            problem = _check_create(body)
+            if problem:
+                return error(start_response, 400, "InvalidParameterValueException", problem)
+        elif method == "PUT" and path.endswith("/code"):
+            problem = _check_code(body)
+            if problem:
+                return error(start_response, 400, "InvalidParameterValueException", problem)
+        elif method == "PUT" and path.endswith("/configuration"):
+            problem = _check_config(body)
+            if problem:
+                return error(start_response, 400, "InvalidParameterValueException", problem)
+        result = self.moto_app(environ, start_response)
+        if method in ("PUT", "DELETE") and path.startswith(FUNCTIONS_PATH + "/"):
+            name = path[len(FUNCTIONS_PATH) + 1 :].split("/")[0]
+            self.lambda_plane.scheduler.retire(moto_bridge.split_name(_unquote(name), None)[0])
+        return result
+
+
+def _unquote(text: str) -> str:
+    from urllib.parse import unquote
+
+    return unquote(text)
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body: bytes = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _json(body: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(body or b"{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _check_create(body: bytes) -> str | None:
+    spec = _json(body)
+    runtime = spec.get("Runtime")
+    if spec.get("PackageType", "Zip") == "Zip" and runtime not in KNOWN_RUNTIMES:
+        return (
+            f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy "
+            f"enum value set: [{', '.join(sorted(KNOWN_RUNTIMES))}] or be a valid ARN"
+        )
+    return _check_code(json.dumps(spec.get("Code") or {}).encode()) or _check_config(body)
+
+
+def _check_code(body: bytes) -> str | None:
+    code = _json(body)
+    if "ZipFile" in code:
+        import base64
+
+        try:
+            check_zip(base64.b64decode(code["ZipFile"]))
+        except (CodeError, ValueError) as exc:
+            return str(exc)
+    return None
+
+
+def _check_config(body: bytes) -> str | None:
+    spec = _json(body)
+    if "Runtime" in spec and spec["Runtime"] not in KNOWN_RUNTIMES:
+        return f"Value {spec['Runtime']} at 'runtime' failed to satisfy constraint"
+    variables = (spec.get("Environment") or {}).get("Variables") or {}
+    reserved = sorted(set(variables) & _RESERVED_ENV)
+    if reserved:
+        return (
+            "Lambda was unable to configure your environment variables because the environment "
+            "variables you have provided contains reserved keys that are currently not "
+            f"supported for modification. Reserved keys used in this request: {', '.join(reserved)}"  # noqa: E501
+        )
+    return None
+
+
+def lablib_home() -> Path:
+    """Where lablib keeps its own files (LABLIB_HOME, default ~/.lablib)."""
+    return Path(os.environ.get("LABLIB_HOME") or Path.home() / ".lablib")
+
+
+class LocalAWS:
+    """A local AWS on 127.0.0.1: use ``endpoint`` or ``client(name)`` to talk to it."""
+
+    def __init__(
+        self,
+        port: int = 0,
+        region: str = "us-east-1",
+        clock_scale: float | None = None,
+        set_environment: bool = True,
+    ) -> None:
+        self.region = region
+        self.clock = LabClock(clock_scale)
+        self._requested_port = port
+        self._set_environment = set_environment
+        self._saved_env: dict[str, str | None] = {}
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._state_dir: Path | None = None
+        self.endpoint = ""
+        self.started_in_s = 0.0
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def start(self) -> LocalAWS:
+        if self._server is not None:
+            return self
+        began = time.perf_counter()
+        moto_bridge.install_patches()
+        run_root = lablib_home() / "run"
+        run_root.mkdir(parents=True, exist_ok=True)
+        self._state_dir = Path(tempfile.mkdtemp(prefix=f"aws-{os.getpid()}-", dir=run_root))
+        executor_box: list[Any] = []
+        zygote = threading.Thread(target=lambda: executor_box.append(ZygoteExecutor()))
+        zygote.start()
+        moto_app = moto_bridge.make_moto_app()
+        server = make_server(
+            "127.0.0.1", self._requested_port, _Placeholder(), threaded=True,
+            request_handler=_Handler,
+        )  # fmt: skip
+        self.endpoint = require_loopback(f"http://127.0.0.1:{server.server_port}")
+        zygote.join()
+        if not executor_box:
+            server.server_close()
+            raise RuntimeError("could not start the Lambda runtime's zygote process")
+        self.executor = executor_box[0]
+        self.telemetry = Telemetry(moto_bridge.MotoLogSink(), moto_bridge.MotoMetricSink())
+        self.scheduler = Scheduler(
+            self.executor, self._state_dir, self.telemetry, self.endpoint,
+            account_concurrency=int(os.environ.get("LABLIB_ACCOUNT_CONCURRENCY", "1000")),
+        )  # fmt: skip
+        self.lambda_plane = LambdaDataPlane(self.scheduler, self.clock, self.endpoint)
+        self.front = Front(moto_app, self.lambda_plane)
+        server.app = self.front
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="local-aws",
+            daemon=True,
+        )  # fmt: skip
+        self._thread.start()
+        if self._set_environment:
+            self._apply_environment()
+        self.started_in_s = time.perf_counter() - began
+        return self
+
+    def stop(self, drain_seconds: float = 2.0) -> None:
+        if self._server is None:
+            return
+        report_dir = lablib_home() / "reports"
+        self.lambda_plane.close(drain_seconds, report_dir)
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(5)
+        self.scheduler.close()
+        self.telemetry.close()
+        self.executor.close()
+        self._server = None
+        if self._state_dir is not None:
+            shutil.rmtree(self._state_dir, ignore_errors=True)
+        self._restore_environment()
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def __enter__(self) -> LocalAWS:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- environment -------------------------------------------------------------------------
+    def _apply_environment(self) -> None:
+        values = dict(_FAKE_ENV, AWS_ENDPOINT_URL=self.endpoint, AWS_DEFAULT_REGION=self.region,
+                      AWS_REGION=self.region)  # fmt: skip
+        for key, value in values.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+        for key in _CLEARED_ENV:
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ.pop(key, None)
+
+    def _restore_environment(self) -> None:
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_env.clear()
+
+    # -- clients -----------------------------------------------------------------------------
+    def client(self, service: str, **kwargs: Any) -> Any:
+        """A boto3 client for ``service`` pointed at this local AWS."""
+        import boto3
+
+        if not self.running:
+            raise RuntimeError("the local AWS is not running; call lablib.start() first")
+        kwargs.setdefault("region_name", self.region)
+        kwargs.setdefault("aws_access_key_id", "testing")
+        kwargs.setdefault("aws_secret_access_key", "testing")
+        endpoint = require_loopback(kwargs.pop("endpoint_url", self.endpoint))
+        return boto3.client(service, endpoint_url=endpoint, **kwargs)
+
+    def __repr__(self) -> str:
+        state = self.endpoint if self.running else "stopped"
+        return f"<LocalAWS {state} region={self.region} {self.clock.describe()}>"
+
+
+class _Placeholder:
+    """Answers 503 in the instant between binding the port and installing the real app."""
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        start_response("503 Service Unavailable", [("Content-Length", "0")])
+        return [b""]

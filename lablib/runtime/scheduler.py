@@ -1,0 +1,489 @@
+"""The scheduler owns execution environments: it picks a warm one or starts a cold one,
+enforces concurrency, timeouts and memory, and turns each outcome into AWS's shapes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lablib.runtime import telemetry as tel
+from lablib.runtime.code import CodeStore
+from lablib.runtime.executor import EnvironmentSpec, Executor
+from lablib.runtime.model import (
+    CUSTOM_RUNTIMES,
+    MAX_SYNC_RESPONSE,
+    PYTHON_RUNTIMES,
+    FunctionConfig,
+    InvokeResult,
+    RuntimeUnavailable,
+    Throttled,
+)
+from lablib.runtime.runtime_api import Invocation, RuntimeAPIChannel
+
+INIT_TIMEOUT_S = 10.0
+_RESERVED_ENV = {
+    "_HANDLER", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+}  # fmt: skip
+
+
+@dataclass
+class Environment:
+    env_id: str
+    fn: FunctionConfig
+    channel: RuntimeAPIChannel
+    log_path: Path
+    stream: str
+    root: Path
+    pid: int = 0
+    busy: bool = True
+    dead: bool = False
+    exit_reason: str = ""
+    killed_for_memory: bool = False
+    log_offset: int = 0
+    last_used: float = field(default_factory=time.monotonic)
+    invocations: int = 0
+
+    def read_new_output(self) -> bytes:
+        try:
+            with open(self.log_path, "rb") as handle:
+                handle.seek(self.log_offset)
+                data = handle.read()
+        except FileNotFoundError:
+            return b""
+        self.log_offset += len(data)
+        return data
+
+    def rss_mb(self, field_name: str = "VmRSS") -> int:
+        try:
+            with open(f"/proc/{self.pid}/status") as handle:
+                for line in handle:
+                    if line.startswith(field_name + ":"):
+                        return -(-int(line.split()[1]) // 1024)
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            pass
+        return 0
+
+
+class Scheduler:
+    def __init__(
+        self,
+        executor: Executor,
+        state_dir: Path,
+        telemetry: tel.Telemetry,
+        endpoint: str,
+        account_concurrency: int = 1000,
+        idle_seconds: float = 600.0,
+    ) -> None:
+        self.executor = executor
+        self.state_dir = state_dir
+        self.telemetry = telemetry
+        self.endpoint = endpoint
+        self.account_concurrency = account_concurrency
+        self.idle_seconds = idle_seconds
+        self.code = CodeStore(state_dir)
+        self._lock = threading.Lock()
+        self._idle: dict[str, list[Environment]] = {}
+        self._all: dict[str, Environment] = {}
+        self._busy_by_function: dict[str, int] = {}
+        self._busy_total = 0
+        self._closed = False
+        self._watchdog = threading.Thread(target=self._watch, name="lambda-watchdog", daemon=True)
+        self._watchdog.start()
+
+    # -- public ----------------------------------------------------------------------------
+    @property
+    def environments(self) -> int:
+        with self._lock:
+            return len(self._all)
+
+    def worker_pids(self) -> list[int]:
+        with self._lock:
+            return [env.pid for env in self._all.values() if env.pid]
+
+    def invoke(
+        self,
+        fn: FunctionConfig,
+        payload: bytes,
+        invoked_arn: str,
+        qualifier: str | None = None,
+        client_context: str | None = None,
+        tail: bool = False,
+        request_id: str | None = None,
+    ) -> InvokeResult:
+        request_id = request_id or str(uuid.uuid4())
+        box: list[Environment | None] = [self._acquire(fn)]
+        try:
+            return self._run(box, fn, payload, invoked_arn, qualifier, client_context, tail,
+                             request_id)  # fmt: skip
+        finally:
+            self._release(box[0], fn)
+
+    def retire(self, function_name: str | None = None) -> None:
+        """Stop idle environments (of one function, or all); busy ones stop when done."""
+        with self._lock:
+            victims = [
+                env for env in self._all.values()
+                if function_name is None or env.fn.name == function_name
+            ]  # fmt: skip
+        for env in victims:
+            if not env.busy:
+                self._discard(env)
+            else:
+                env.fn = _stale(env.fn)
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            envs = list(self._all.values())
+        for env in envs:
+            self._discard(env)
+        self._watchdog.join(2)
+
+    # -- environments ----------------------------------------------------------------------
+    def _acquire(self, fn: FunctionConfig) -> Environment | None:
+        with self._lock:
+            busy_fn = self._busy_by_function.get(fn.name, 0)
+            if fn.reserved_concurrency is not None and busy_fn >= fn.reserved_concurrency:
+                raise Throttled(
+                    "ReservedFunctionConcurrentInvocationLimitExceeded",
+                    "Rate Exceeded.",
+                )
+            if self._busy_total >= self.account_concurrency:
+                raise Throttled("ConcurrentInvocationLimitExceeded", "Rate Exceeded.")
+            self._busy_by_function[fn.name] = busy_fn + 1
+            self._busy_total += 1
+            pool = self._idle.get(fn.fingerprint)
+            if pool:
+                env = pool.pop()
+                env.busy = True
+                return env
+        return None
+
+    def _release(self, env: Environment | None, fn: FunctionConfig) -> None:
+        with self._lock:
+            self._busy_by_function[fn.name] -= 1
+            self._busy_total -= 1
+            if env is None or env.dead:
+                return
+            env.busy = False
+            env.last_used = time.monotonic()
+            if env.fn.fingerprint == fn.fingerprint and not self._closed:
+                self._idle.setdefault(fn.fingerprint, []).append(env)
+                return
+        self._discard(env)
+
+    def _spawn(self, fn: FunctionConfig) -> Environment:
+        if fn.runtime in PYTHON_RUNTIMES:
+            kind = "python"
+        elif fn.runtime in CUSTOM_RUNTIMES:
+            kind = "exec"
+        else:
+            raise RuntimeUnavailable(
+                f"The runtime {fn.runtime!r} is not available in this local lab. Use a Python "
+                f"runtime ({', '.join(sorted(PYTHON_RUNTIMES))}) or a custom runtime "
+                f"(provided.al2023 with an executable 'bootstrap')."
+            )
+        task_root = self.code.unpack("code", fn.code_sha, fn.load_code())
+        layer_dirs = [self.code.unpack("layers", layer.sha, layer.load()) for layer in fn.layers]
+        env_hex = secrets.token_hex(16)
+        root = self.state_dir / "envs" / env_hex
+        (root / "tmp").mkdir(parents=True)
+        stream = tel.stream_name(fn.version, env_hex)
+        channel = RuntimeAPIChannel()
+        env = Environment(env_hex, fn, channel, root / "output.log", stream, root)
+        variables = dict(fn.env_vars)
+        variables.update(self._environment_variables(fn, env, channel.address, task_root))
+        extra_path = [str(d / "python") for d in layer_dirs] + [str(d) for d in layer_dirs]
+        variables["PYTHONPATH"] = os.pathsep.join([str(task_root), *extra_path])
+        spec = EnvironmentSpec(
+            env_id=env_hex,
+            kind=kind,
+            api_address=channel.address,
+            handler=fn.handler,
+            task_root=str(task_root),
+            tmp_dir=str(root / "tmp"),
+            log_path=str(env.log_path),
+            env=variables,
+            extra_path=extra_path,
+            executable=str(task_root / "bootstrap"),
+        )
+        if kind == "exec" and not os.access(spec.executable, os.X_OK):
+            channel.close()
+            shutil.rmtree(root, ignore_errors=True)
+            raise _InitFailure(
+                "Runtime.InvalidEntrypoint",
+                "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]",
+            )
+
+        def on_exit(reason: str) -> None:
+            env.exit_reason = reason
+            env.dead = True
+            channel.process_exited()
+
+        with self._lock:
+            self._all[env_hex] = env
+        env.pid = self.executor.spawn(spec, on_exit)
+        return env
+
+    def _environment_variables(
+        self, fn: FunctionConfig, env: Environment, api: str, task_root: Path
+    ) -> dict[str, str]:
+        return {
+            "AWS_LAMBDA_FUNCTION_NAME": fn.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": fn.version,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": fn.log_group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": env.stream,
+            "AWS_LAMBDA_RUNTIME_API": api,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_REGION": fn.region,
+            "AWS_DEFAULT_REGION": fn.region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.runtime}",
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": "ASIALOCALLABFAKEKEY0",
+            "AWS_SECRET_ACCESS_KEY": "local-lab-fake-secret",
+            "AWS_SESSION_TOKEN": "local-lab-fake-session-token",
+            "LAMBDA_TASK_ROOT": str(task_root),
+            "LAMBDA_RUNTIME_DIR": str(Path(__file__).parent),
+            "_HANDLER": fn.handler,
+            "TZ": ":UTC",
+            "LANG": "en_US.UTF-8",
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "TMPDIR": str(env.root / "tmp"),
+            "HOME": str(env.root / "tmp"),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+
+    def _discard(self, env: Environment) -> None:
+        with self._lock:
+            self._all.pop(env.env_id, None)
+            pool = self._idle.get(env.fn.fingerprint)
+            if pool and env in pool:
+                pool.remove(env)
+        env.dead = True
+        if env.pid:
+            self.executor.kill(env.pid)
+        env.channel.close()
+        shutil.rmtree(env.root, ignore_errors=True)
+
+    # -- one invocation --------------------------------------------------------------------
+    def _run(
+        self,
+        box: list[Environment | None],
+        fn: FunctionConfig,
+        payload: bytes,
+        invoked_arn: str,
+        qualifier: str | None,
+        client_context: str | None,
+        tail: bool,
+        request_id: str,
+    ) -> InvokeResult:
+        lines: list[tuple[int, str]] = []
+        init_ms: float | None = None
+        env = box[0]
+        cold = env is None
+        if env is None:
+            started = time.perf_counter()
+            try:
+                env = box[0] = self._spawn(fn)
+            except _InitFailure as failure:
+                return self._init_failed(fn, request_id, failure.error_type, failure.message)
+            ready = env.channel.init.ready.wait(max(INIT_TIMEOUT_S, fn.timeout_s))
+            init_ms = (time.perf_counter() - started) * 1000
+            now_ms = int(time.time() * 1000)
+            lines.append((now_ms, tel.init_start_line(fn.runtime, fn.region)))
+            lines += [(now_ms, line) for line in tel.split_output(env.read_new_output())]
+            if not ready or env.channel.init.error is not None or env.channel.init.died:
+                return self._finish_init_error(env, fn, request_id, lines, init_ms, ready)
+        else:
+            env.busy = True
+        env.invocations += 1
+        start_wall = time.time()
+        lines.append((int(start_wall * 1000), f"START RequestId: {request_id} Version: {fn.version}"))
+        deadline_ms = int((start_wall + fn.timeout_s) * 1000)
+        invocation = Invocation(request_id, payload, deadline_ms, invoked_arn, client_context)
+        begun = time.perf_counter()
+        env.channel.submit(invocation)
+        finished = invocation.done.wait(fn.timeout_s)
+        duration_ms = (time.perf_counter() - begun) * 1000
+        status: str | None = None
+        if not finished:
+            self._discard(env)
+            duration_ms = fn.timeout_s * 1000
+            status = "timeout"
+            message = f"RequestId: {request_id} Error: Task timed out after {fn.timeout_s:.2f} seconds"
+            body = _error_body(message, "Sandbox.Timedout")
+            function_error: str | None = "Unhandled"
+            error_type: str | None = "Sandbox.Timedout"
+        elif invocation.status == "died":
+            env.dead = True
+            status = "error"
+            reason = _exit_message(env)
+            body = _error_body(f"RequestId: {request_id} Error: {reason}", "Runtime.ExitError")
+            function_error, error_type = "Unhandled", "Runtime.ExitError"
+        elif invocation.status == "error":
+            body = invocation.body
+            function_error = "Unhandled"
+            error_type = invocation.error_type or _error_type(body)
+        else:
+            body = invocation.body
+            function_error = error_type = None
+            if len(body) > MAX_SYNC_RESPONSE:
+                body = _error_body(
+                    f"Response payload size exceeded maximum allowed payload size "
+                    f"({MAX_SYNC_RESPONSE} bytes).",
+                    "Function.ResponseSizeTooLarge",
+                )
+                function_error, error_type = "Unhandled", "Function.ResponseSizeTooLarge"
+        max_used = max(env.rss_mb("VmHWM"), 1) if not env.dead else fn.memory_mb
+        end_ms = int(time.time() * 1000)
+        lines += [(end_ms, line) for line in tel.split_output(env.read_new_output())]
+        if status == "timeout":
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{end_ms % 1000:03d}Z"
+            lines.append((end_ms, f"{stamp} {request_id} Task timed out after {fn.timeout_s:.2f} seconds"))  # noqa: E501
+        lines.append((end_ms, f"END RequestId: {request_id}"))
+        billed_ms = tel.billed(duration_ms, init_ms)
+        lines.append((end_ms, tel.report_line(request_id, duration_ms, billed_ms, fn.memory_mb,
+                                              max_used, init_ms, status)))  # fmt: skip
+        if env.dead:
+            self._discard(env)
+        return self._record(fn, env.stream, qualifier, lines, InvokeResult(
+            request_id=request_id, payload=body, executed_version=fn.version,
+            function_error=function_error, error_type=error_type,
+            duration_ms=duration_ms, billed_ms=billed_ms, init_ms=init_ms,
+            max_memory_mb=max_used, cold=cold,
+            log_tail=None,
+        ), tail)  # fmt: skip
+
+    def _record(
+        self,
+        fn: FunctionConfig,
+        stream: str,
+        qualifier: str | None,
+        lines: list[tuple[int, str]],
+        result: InvokeResult,
+        tail: bool,
+    ) -> InvokeResult:
+        if tail:
+            result.log_tail = tel.tail([text for _, text in lines])
+        self.telemetry.log(fn, stream, lines)
+        with self._lock:
+            concurrent = self._busy_total
+        values = {
+            "Invocations": (1.0, "Count"),
+            "Duration": (round(result.duration_ms, 2), "Milliseconds"),
+            "Errors": (1.0 if result.function_error else 0.0, "Count"),
+            "ConcurrentExecutions": (float(concurrent), "Count"),
+        }
+        self.telemetry.metrics(fn, tel.lambda_metrics(fn, qualifier, fn.version, values))
+        return result
+
+    def record_throttle(self, fn: FunctionConfig, qualifier: str | None) -> None:
+        values = {"Throttles": (1.0, "Count")}
+        self.telemetry.metrics(fn, tel.lambda_metrics(fn, qualifier, fn.version, values))
+
+    def _finish_init_error(
+        self,
+        env: Environment,
+        fn: FunctionConfig,
+        request_id: str,
+        lines: list[tuple[int, str]],
+        init_ms: float,
+        ready: bool,
+    ) -> InvokeResult:
+        error = env.channel.init.error
+        if error is not None:
+            body = error
+            error_type = _error_type(body)
+        elif not ready:
+            message = f"RequestId: {request_id} Error: Task timed out after {fn.timeout_s:.2f} seconds"
+            body, error_type = _error_body(message, "Sandbox.Timedout"), "Sandbox.Timedout"
+        else:
+            message = f"RequestId: {request_id} Error: {_exit_message(env)}"
+            body, error_type = _error_body(message, "Runtime.ExitError"), "Runtime.ExitError"
+        self._discard(env)
+        end_ms = int(time.time() * 1000)
+        lines.append((end_ms, f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: error\tError Type: {error_type}"))  # noqa: E501
+        lines.append((end_ms, f"START RequestId: {request_id} Version: {fn.version}"))
+        lines.append((end_ms, f"END RequestId: {request_id}"))
+        lines.append((end_ms, tel.report_line(request_id, 0.0, tel.billed(0.0, init_ms),
+                                              fn.memory_mb, 0, init_ms, "error")))  # fmt: skip
+        self.telemetry.log(fn, env.stream, lines)
+        return InvokeResult(request_id, body, fn.version, "Unhandled", error_type, init_ms=init_ms,
+                            cold=True)  # fmt: skip
+
+    def _init_failed(
+        self, fn: FunctionConfig, request_id: str, error_type: str, message: str
+    ) -> InvokeResult:
+        body = json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+        return InvokeResult(request_id, body, fn.version, "Unhandled", error_type, cold=True)
+
+    # -- watchdog: memory limits and idle environments --------------------------------------
+    def _watch(self) -> None:
+        while not self._closed:
+            time.sleep(0.02)
+            with self._lock:
+                envs = list(self._all.values())
+            now = time.monotonic()
+            for env in envs:
+                if env.dead or not env.pid:
+                    continue
+                if env.busy and env.rss_mb() > env.fn.memory_mb:
+                    env.killed_for_memory = True
+                    self.executor.kill(env.pid)
+                elif not env.busy and now - env.last_used > self.idle_seconds:
+                    self._discard(env)
+
+
+class _InitFailure(Exception):
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+
+
+def _stale(fn: FunctionConfig) -> FunctionConfig:
+    """A copy whose fingerprint matches nothing, so the environment is not reused."""
+    from dataclasses import replace
+
+    return replace(fn, code_sha=fn.code_sha + "-retired")
+
+
+def _error_body(message: str, error_type: str) -> bytes:
+    return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+
+
+def _error_type(body: bytes) -> str:
+    with contextlib.suppress(ValueError, AttributeError):
+        value = json.loads(body).get("errorType")
+        if isinstance(value, str):
+            return value
+    return "Unhandled"
+
+
+def _exit_message(env: Environment) -> str:
+    reason = env.exit_reason
+    if not reason:
+        # The exit report can trail the closed connection by a moment.
+        for _ in range(100):
+            time.sleep(0.01)
+            if env.exit_reason:
+                reason = env.exit_reason
+                break
+    if env.killed_for_memory or reason.startswith("signal"):
+        return f"Runtime exited with error: {reason or 'signal: killed'}"
+    if reason in ("", "exit status 0"):
+        return "Runtime exited without providing a reason"
+    return f"Runtime exited with error: {reason}"

@@ -1,0 +1,148 @@
+"""Turns what an invocation did into CloudWatch Logs lines and AWS/Lambda metrics.
+
+Formatting follows aws-behaviour.md exactly (tabs, trailing tab, two decimals). Delivery to the
+sinks happens on one background thread so the invoke path stays fast; ``drain()`` waits for it,
+and the server calls it before answering any Logs or CloudWatch request, so a learner always
+reads what has happened.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import queue
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from lablib.runtime.model import FunctionConfig, LogSink, MetricSink
+
+MAX_EVENT_BYTES = 256 * 1024
+TAIL_BYTES = 4096
+
+
+def stream_name(version: str, env_hex: str, when: float | None = None) -> str:
+    day = datetime.fromtimestamp(when or time.time(), UTC).strftime("%Y/%m/%d")
+    return f"{day}/[{version}]{env_hex}"
+
+
+def split_output(raw: bytes) -> list[str]:
+    """One log event per line of output; over-long lines are cut at 256 KB as on AWS."""
+    text = raw.decode("utf-8", errors="replace")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:MAX_EVENT_BYTES] for line in lines]
+
+
+def report_line(
+    request_id: str,
+    duration_ms: float,
+    billed_ms: int,
+    memory_mb: int,
+    max_used_mb: int,
+    init_ms: float | None,
+    status: str | None = None,
+) -> str:
+    line = (
+        f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+        f"Billed Duration: {billed_ms} ms\tMemory Size: {memory_mb} MB\t"
+        f"Max Memory Used: {max_used_mb} MB\t"
+    )
+    if init_ms is not None:
+        line += f"Init Duration: {init_ms:.2f} ms\t"
+    if status:
+        line += f"Status: {status}\t"
+    return line
+
+
+def billed(duration_ms: float, init_ms: float | None) -> int:
+    """Billed duration: rounded up to the next millisecond. Since 1 August 2025 AWS also
+    bills the init phase of on-demand functions, so a cold start includes it."""
+    return max(1, math.ceil(duration_ms + (init_ms or 0.0)))
+
+
+def init_start_line(runtime: str, region: str) -> str:
+    family = runtime.replace("python", "python:").replace("provided", "provided:")
+    return (
+        f"INIT_START Runtime Version: {family}.v1\t"
+        f"Runtime Version ARN: arn:aws:lambda:{region}::runtime:lablib-local-{runtime}"
+    )
+
+
+def tail(lines: list[str]) -> str:
+    """LogType=Tail: base64 of the last 4 KB of this invocation's log."""
+    data = ("\n".join(lines) + "\n").encode()
+    return base64.b64encode(data[-TAIL_BYTES:]).decode()
+
+
+class Telemetry:
+    """A single background thread that delivers log events and metrics to the sinks."""
+
+    def __init__(self, logs: LogSink, metrics: MetricSink) -> None:
+        self._logs = logs
+        self._metrics = metrics
+        self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="lambda-telemetry", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            job = self._queue.get()
+            try:
+                if job is None:
+                    return
+                job()
+            except Exception as exc:  # a sink failure must not stop telemetry
+                print(f"lablib: could not record Lambda telemetry: {exc!r}", flush=True)
+            finally:
+                self._queue.task_done()
+
+    def log(self, fn: FunctionConfig, stream: str, events: list[tuple[int, str]]) -> None:
+        self._queue.put(
+            lambda: self._logs.put(fn.account, fn.region, fn.log_group, stream, events)
+        )
+
+    def metrics(self, fn: FunctionConfig, data: list[dict[str, Any]]) -> None:
+        self._queue.put(
+            lambda: self._metrics.put(fn.account, fn.region, "AWS/Lambda", data)
+        )
+
+    def drain(self) -> None:
+        self._queue.join()
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(5)
+
+
+def lambda_metrics(
+    fn: FunctionConfig,
+    qualifier: str | None,
+    executed_version: str,
+    values: dict[str, tuple[float, str]],
+) -> list[dict[str, Any]]:
+    """Metric data in put_metric_data shape for each dimension set AWS publishes."""
+    now = datetime.now(UTC)
+    dimension_sets: list[list[dict[str, str]]] = [[{"Name": "FunctionName", "Value": fn.name}]]
+    if qualifier:
+        resource = [
+            {"Name": "FunctionName", "Value": fn.name},
+            {"Name": "Resource", "Value": f"{fn.name}:{qualifier}"},
+        ]
+        dimension_sets.append(resource)
+        if not qualifier.isdigit() and qualifier != "$LATEST":
+            dimension_sets.append(
+                [*resource, {"Name": "ExecutedVersion", "Value": executed_version}]
+            )
+    data = []
+    for name, (value, unit) in values.items():
+        sets = dimension_sets if name != "ConcurrentExecutions" else [dimension_sets[0], []]
+        for dims in sets:
+            data.append(
+                {"MetricName": name, "Value": value, "Unit": unit, "Dimensions": dims,
+                 "Timestamp": now}
+            )  # fmt: skip
+    return data
