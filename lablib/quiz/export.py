@@ -141,7 +141,7 @@ def qti_item(q: Question) -> ET.Element:
     elif q.type == "ordering":
         inter = _el(body, "orderInteraction", responseIdentifier="RESPONSE", shuffle="true")
     else:
-        inter = _el(body, "textEntryInteraction", responseIdentifier="RESPONSE")
+        inter = _el(_el(body, "p"), "textEntryInteraction", responseIdentifier="RESPONSE")
     for key, text in q.options.items():
         _el(inter, "simpleChoice", text, identifier=key)
     _processing(item, q)
