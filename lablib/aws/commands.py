@@ -48,24 +48,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
-    """Run the local AWS in a child `lablib serve`, then JupyterLab in labs/ with it."""
+    """Open JupyterLab in labs/. Each notebook starts its own local AWS with lablib.start()
+    (about 0.2 s), so nothing else needs to run first."""
     root = Path.cwd()
     labs = root / "labs" if (root / "labs").is_dir() else root
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "lablib", "serve", "--port", str(args.port)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert serve.stdout is not None
-    line = serve.stdout.readline().strip()
-    if not line.startswith("AWS_ENDPOINT_URL="):
-        serve.terminate()
-        print("lablib lab: the local AWS did not start; run `lablib serve` to see why")
-        return 1
-    env = dict(os.environ, LABLIB_ENDPOINT=line.split("=", 1)[1])
-    print(f"local AWS ready: {line}")
-    try:
-        return subprocess.call([sys.executable, "-m", "jupyter", "lab", str(labs)], env=env)
-    finally:
-        serve.terminate()
-        serve.wait(10)
+    print("Opening JupyterLab; in a notebook, `aws = lablib.start()` starts the local AWS.")
+    command = [sys.executable, "-m", "jupyter", "lab", str(labs)]
+    if args.port:
+        command.append(f"--port={args.port}")
+    return subprocess.call(command, env=dict(os.environ))

@@ -122,6 +122,7 @@ def check_bank(directory: Path | str | None = None) -> tuple[Bank, list[BankIssu
                     BankIssue(name, q.id, "id", f"duplicate: also used in {seen_ids[q.id]}; rename")
                 )
                 continue
+            seen_ids[q.id] = name
             stem_key = _normalise_stem(q.stem)
             if stem_key in seen_stems:
                 issues.append(
@@ -130,7 +131,6 @@ def check_bank(directory: Path | str | None = None) -> tuple[Bank, list[BankIssu
                     )
                 )
                 continue
-            seen_ids[q.id] = name
             seen_stems[stem_key] = q.id
             questions.append(q)
     return Bank(root, syllabus, questions), issues

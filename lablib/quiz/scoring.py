@@ -107,7 +107,7 @@ def format_answer(question: Question, key_to_label: Mapping[str, str] | None = N
     labels = key_to_label or {k: k for k in question.options}
 
     def show(key: str) -> str:
-        return f"{labels[key].upper()}) {question.options[key]}"
+        return f"{labels[key]}) {question.options[key]}"
 
     if isinstance(answer, Numeric):
         tol = f" (± {answer.tolerance:g})" if answer.tolerance else ""

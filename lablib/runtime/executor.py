@@ -43,6 +43,16 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
+# How Go (and so the Lambda service) words a signal death: "signal: killed".
+_SIGNAL_WORDS = {
+    signal.SIGKILL: "killed",
+    signal.SIGTERM: "terminated",
+    signal.SIGSEGV: "segmentation fault",
+    signal.SIGABRT: "aborted",
+    signal.SIGBUS: "bus error",
+}
+
+
 class ExecutorError(RuntimeError):
     pass
 
@@ -89,7 +99,7 @@ class ZygoteExecutor:
                     waiter[0].set()
             elif message["op"] == "exit":
                 reason = (
-                    f"signal: {signal.Signals(message['signal']).name[3:].lower()}"
+                    f"signal: {_SIGNAL_WORDS.get(message['signal'], str(message['signal']))}"
                     if "signal" in message
                     else f"exit status {message['code']}"
                 )

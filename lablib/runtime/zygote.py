@@ -142,7 +142,7 @@ def main() -> None:
                     try:
                         _child(spec)
                     except SystemExit as exc:
-                        code = exc.code if isinstance(exc.code, int) else 1
+                        code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
                     except BaseException:
                         import traceback
 

@@ -87,7 +87,10 @@ def test_markdown_in_the_bank_becomes_html(tmp_path: Path) -> None:
     )
     (q,) = load_lab_file(path)
     assert q["stem"] == "<p>What does <code>Invoke</code> return?</p>"
-    assert q["options"] == [{"key": "a", "html": "200"}, {"key": "b", "html": "<strong>202</strong>"}]
+    assert q["options"] == [
+        {"key": "a", "html": "200"},
+        {"key": "b", "html": "<strong>202</strong>"},
+    ]
     assert q["labRef"] == {"lab": "lambda-invocation", "anchor": "lambda.timeouts"}
 
 

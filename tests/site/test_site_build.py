@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from site_support import FIXTURES, REPO, build_site
 
 from lablib.site.catalog import LAB_IDS, expected_pages
 from lablib.site.hooks import PLACEHOLDER_MARK, placeholder
-from site_support import FIXTURES, REPO, build_site
 
 
 def _nav_paths(node: object) -> list[str]:
