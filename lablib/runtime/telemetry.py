@@ -125,7 +125,7 @@ def lambda_metrics(
     values: dict[str, tuple[float, str]],
 ) -> list[dict[str, Any]]:
     """Metric data in put_metric_data shape for each dimension set AWS publishes."""
-    now = datetime.now(UTC)
+    now = datetime.now(UTC).replace(tzinfo=None)  # moto compares naive UTC times
     dimension_sets: list[list[dict[str, str]]] = [[{"Name": "FunctionName", "Value": fn.name}]]
     if qualifier:
         resource = [

@@ -1,0 +1,108 @@
+"""Asynchronous invocation: retries on the lab clock, DLQ attributes, destinations."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+FAILING = """
+import boto3, os
+def handler(event, context):
+    boto3.client("sqs").send_message(QueueUrl=os.environ["TRACE"], MessageBody="attempt")
+    raise RuntimeError("always fails: " + event["id"])
+"""
+
+
+def drain(sqs: Any, url: str, want: int, seconds: float) -> list[dict[str, Any]]:
+    got: list[dict[str, Any]] = []
+    end = time.monotonic() + seconds
+    while len(got) < want and time.monotonic() < end:
+        response = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                       MessageAttributeNames=["All"])  # fmt: skip
+        for message in response.get("Messages", []):
+            got.append(message)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return got
+
+
+def queue(sqs: Any, name: str) -> tuple[str, str]:
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+    return url, arn["QueueArn"]
+
+
+def test_two_retries_then_dlq_with_attributes(aws: Any, lam: Any, make_function: Any) -> None:
+    sqs = aws.client("sqs")
+    trace_url, _ = queue(sqs, "trace-retries")
+    dlq_url, dlq_arn = queue(sqs, "dlq-retries")
+    name = make_function(FAILING, Environment={"Variables": {"TRACE": trace_url}},
+                         DeadLetterConfig={"TargetArn": dlq_arn})  # fmt: skip
+    assert lam.get_function_configuration(FunctionName=name)["DeadLetterConfig"] == {
+        "TargetArn": dlq_arn
+    }
+    started = time.monotonic()
+    response = lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"id": "e1"}')
+    request_id = response["ResponseMetadata"]["RequestId"]
+    dead = drain(sqs, dlq_url, 1, 15)
+    elapsed = time.monotonic() - started
+    attempts = drain(sqs, trace_url, 3, 2)
+    assert len(attempts) == 3  # the first try and two retries
+    assert 2.5 <= elapsed < 12  # 1 + 2 AWS minutes on a 60x lab clock
+    assert json.loads(dead[0]["Body"]) == {"id": "e1"}
+    attributes = dead[0]["MessageAttributes"]
+    assert attributes["RequestID"] == {"StringValue": request_id, "DataType": "String"}
+    assert attributes["ErrorCode"] == {"StringValue": "200", "DataType": "Number"}
+    assert attributes["ErrorMessage"]["StringValue"] == "always fails: e1"
+
+
+def test_retry_setting_and_failure_destination(aws: Any, lam: Any, make_function: Any) -> None:
+    sqs = aws.client("sqs")
+    trace_url, _ = queue(sqs, "trace-dest")
+    dest_url, dest_arn = queue(sqs, "on-failure")
+    name = make_function(FAILING, Environment={"Variables": {"TRACE": trace_url}})
+    lam.put_function_event_invoke_config(
+        FunctionName=name,
+        MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": dest_arn}},
+    )
+    lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"id": "e2"}')
+    record = json.loads(drain(sqs, dest_url, 1, 10)[0]["Body"])
+    assert len(drain(sqs, trace_url, 2, 1)) == 1
+    assert record["version"] == "1.0"
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 1
+    assert record["requestContext"]["functionArn"].endswith(f":function:{name}:$LATEST")
+    assert record["requestPayload"] == {"id": "e2"}
+    assert record["responseContext"] == {
+        "statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"
+    }
+    assert record["responsePayload"]["errorMessage"] == "always fails: e2"
+
+
+def test_success_destination(aws: Any, lam: Any, make_function: Any) -> None:
+    sqs = aws.client("sqs")
+    dest_url, dest_arn = queue(sqs, "on-success")
+    name = make_function("def handler(e, c):\n    return {'doubled': e['n'] * 2}\n")
+    lam.put_function_event_invoke_config(
+        FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": dest_arn}}
+    )
+    lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"n": 21}')
+    record = json.loads(drain(sqs, dest_url, 1, 10)[0]["Body"])
+    assert record["requestContext"]["condition"] == "Success"
+    assert record["responsePayload"] == {"doubled": 42}
+    assert "functionError" not in record["responseContext"]
+
+
+def test_zero_reserved_concurrency(aws: Any, lam: Any, make_function: Any) -> None:
+    sqs = aws.client("sqs")
+    dest_url, dest_arn = queue(sqs, "zero-reserved")
+    name = make_function("def handler(e, c):\n    return 1\n")
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    lam.put_function_event_invoke_config(
+        FunctionName=name, DestinationConfig={"OnFailure": {"Destination": dest_arn}}
+    )
+    lam.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
+    record = json.loads(drain(sqs, dest_url, 1, 10)[0]["Body"])
+    assert record["requestContext"]["condition"] == "ZeroReservedConcurrency"
+    assert record["requestContext"]["approximateInvokeCount"] == 0
