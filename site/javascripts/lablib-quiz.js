@@ -279,6 +279,10 @@
         if (chosen.indexOf(key) >= 0) li.classList.add("lq-chosen");
         if (chosen.indexOf(key) >= 0 && wanted.indexOf(key) < 0) li.classList.add("lq-is-wrong");
       }
+      var badges = [];
+      if (q.type !== "ordering" && wanted.indexOf(key) >= 0) badges.push("Correct answer");
+      if (q.type !== "ordering" && chosen.indexOf(key) >= 0) badges.push("Your answer");
+      if (badges.length) li.appendChild(el("span", { class: "lq-badge", text: badges.join(" · ") }));
       if (q.explanations[key]) li.appendChild(el("div", { class: "lq-explanation", html: q.explanations[key] }));
     });
     if (q.type === "ordering" && !correct) {

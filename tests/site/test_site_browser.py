@@ -70,8 +70,8 @@ class Tab:
         self.page.goto(self.site_url + path)
         return self.page
 
-    def shot(self, name: str) -> None:
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    def shot(self, name: str, full_page: bool = True) -> None:
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
     def close(self) -> None:
         self.context.close()
@@ -144,7 +144,8 @@ def test_lab_quiz_right_and_wrong_answers_get_feedback(desktop: Tab, built_site:
 
     score = page.locator(".lq-score")
     expect(score).to_have_text(f"Answered 2 of {len(by_lab[lab])} · correct 1")
-    desktop.shot("quiz-desktop")
+    card.scroll_into_view_if_needed()
+    desktop.shot("quiz-desktop", full_page=False)
     page.reload()  # progress is kept in localStorage
     expect(page.locator(".lq-score")).to_have_text(f"Answered 2 of {len(by_lab[lab])} · correct 1")
 
