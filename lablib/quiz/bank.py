@@ -13,6 +13,8 @@ import yaml
 from .concepts import CONCEPTS_FILE, Syllabus, SyllabusError, default_bank_dir, load_syllabus
 from .schema import DOMAINS, BankIssue, Question, validate_question
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class BankError(ValueError):
     """The bank has problems; ``issues`` lists each with file, question id and field."""
@@ -146,7 +148,7 @@ def load_bank(directory: Path | str | None = None) -> Bank:
 
 def _read_yaml(path: Path, name: str, issues: list[BankIssue]) -> dict[str, Any] | None:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 (safe)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -25,7 +25,7 @@ from .exam import EXAM_MINUTES, Attempt, draw_exam, draw_quiz, new_attempt
 from .progress import ProgressStore
 from .schema import CHOICE_TYPES, DOMAINS, EXAMS
 from .scoring import PASS_MARK, parse_response
-from .terminal import Console, ExamSession, run_quiz
+from .terminal import Console, ExamSession, clock_text, run_quiz
 
 
 class UsageError(Exception):
@@ -358,7 +358,7 @@ def cmd_exam(args: argparse.Namespace, io: IO) -> int:
         for note in filter(None, notes):
             io.stderr.write(note + "\n")
         console = _console(args, io, attempt, ["goto 1"])
-        limit = f"{attempt.seconds_left / 60:.0f} minutes left" if attempt.time_limit else "untimed"
+        limit = f"{clock_text(attempt.seconds_left)} left" if attempt.time_limit else "untimed"
         console.say(
             f"Exam {attempt.exam}, attempt {attempt_id}: {len(attempt.items)} items, {limit}, "
             f"seed {attempt.seed}. Pass mark {PASS_MARK} of 1000."

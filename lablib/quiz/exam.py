@@ -183,6 +183,9 @@ class Attempt:
         return score_exam(triples, self.responses)
 
     def to_json(self) -> str:
+        if getattr(self, "_snapshot_of", None) is not self.questions:
+            self._snapshot = {k: question_to_dict(q) for k, q in self.questions.items()}
+            self._snapshot_of = self.questions
         return json.dumps(
             {
                 "kind": self.kind,
@@ -190,7 +193,7 @@ class Attempt:
                 "exam": self.exam,
                 "review": self.review,
                 "items": [dataclasses.asdict(i) for i in self.items],
-                "questions": {k: question_to_dict(q) for k, q in self.questions.items()},
+                "questions": self._snapshot,
                 "responses": {str(k): _response_to_json(v) for k, v in self.responses.items()},
                 "flagged": sorted(self.flagged),
                 "current": self.current,
