@@ -35,7 +35,7 @@ def region_of(environ: dict[str, Any]) -> str:
     if marker in auth:
         parts = auth.split(marker, 1)[1].split(",", 1)[0].split("/")
         if len(parts) >= 3:
-            return parts[2]
+            return str(parts[2])
     return "us-east-1"
 
 
@@ -43,8 +43,14 @@ def error(
     start_response: StartResponse, status: int, code: str, message: str, **extra: Any
 ) -> list[bytes]:
     body = json.dumps({"Type": "User", "message": message, **extra}).encode()
-    reasons = {400: "Bad Request", 404: "Not Found", 413: "Request Entity Too Large",
-               429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway"}  # fmt: skip
+    reasons = {
+        400: "Bad Request",
+        404: "Not Found",
+        413: "Request Entity Too Large",
+        429: "Too Many Requests",
+        500: "Internal Server Error",
+        502: "Bad Gateway",
+    }
     start_response(
         f"{status} {reasons.get(status, 'Error')}",
         [
@@ -64,6 +70,43 @@ class LambdaDataPlane:
         self.endpoint = endpoint
         self.queue = AsyncQueue(clock, self._async_attempt, self._async_settings, self._finish)
         self._clients: dict[tuple[str, str], Any] = {}
+
+    # -- in-process API for other data planes (API Gateway, event sources, ...) ------------
+    def invoke(
+        self,
+        function: str,
+        payload: bytes,
+        qualifier: str | None = None,
+        region: str = "us-east-1",
+        tail: bool = False,
+    ) -> InvokeResult:
+        """Synchronous invoke. Raises ResolveError (no such function/qualifier), Throttled,
+        or RuntimeUnavailable; a function error is a result with ``function_error`` set."""
+        account = moto_bridge.ACCOUNT_ID
+        fn, qualifier = moto_bridge.resolve_function(account, region, function, qualifier)
+        invoked_arn = fn.unqualified_arn + (f":{qualifier}" if qualifier else "")
+        try:
+            return self.scheduler.invoke(fn, payload or b"{}", invoked_arn, qualifier, None, tail)
+        except Throttled:
+            self.scheduler.record_throttle(fn, qualifier)
+            raise
+
+    def invoke_async(
+        self,
+        function: str,
+        payload: bytes,
+        qualifier: str | None = None,
+        region: str = "us-east-1",
+    ) -> str:
+        """Queue an asynchronous invoke (retries, DLQ, destinations apply); returns its
+        request id. Raises ResolveError when the function does not exist."""
+        account = moto_bridge.ACCOUNT_ID
+        moto_bridge.resolve_function(account, region, function, qualifier)
+        request_id = str(uuid.uuid4())
+        self.queue.put(
+            AsyncEvent(request_id, function, qualifier, payload, account, region, self.clock.now())
+        )
+        return request_id
 
     # -- HTTP ------------------------------------------------------------------------------
     @staticmethod
@@ -91,16 +134,24 @@ class LambdaDataPlane:
             return error(start_response, exc.status, exc.code, exc.message)
         limit = MAX_ASYNC_PAYLOAD if kind == "Event" else MAX_SYNC_PAYLOAD
         if len(payload) > limit:
-            return error(start_response, 413, "RequestTooLargeException",
-                         f"Request must be smaller than {limit} bytes for the "
-                         f"{'InvokeAsync' if kind == 'Event' else 'Invoke'} operation")  # fmt: skip
+            return error(
+                start_response,
+                413,
+                "RequestTooLargeException",
+                f"Request must be smaller than {limit} bytes for the "
+                f"{'InvokeAsync' if kind == 'Event' else 'Invoke'} operation",
+            )
         if payload.strip():
             try:
                 json.loads(payload)
             except ValueError as exc:
-                return error(start_response, 400, "InvalidRequestContentException",
-                             f"Could not parse request body into json: Could not parse payload "
-                             f"into json: {exc}")  # fmt: skip
+                return error(
+                    start_response,
+                    400,
+                    "InvalidRequestContentException",
+                    f"Could not parse request body into json: Could not parse payload "
+                    f"into json: {exc}",
+                )
         else:
             payload = b"{}"
         request_id = str(uuid.uuid4())
@@ -108,31 +159,48 @@ class LambdaDataPlane:
             start_response("204 No Content", [("x-amzn-RequestId", request_id)])
             return [b""]
         if kind == "Event":
-            event = AsyncEvent(request_id, name, qualifier, payload, account, region,
-                               self.clock.now())  # fmt: skip
+            event = AsyncEvent(
+                request_id, name, qualifier, payload, account, region, self.clock.now()
+            )
             self.queue.put(event)
-            start_response("202 Accepted", [("x-amzn-RequestId", request_id),
-                                            ("Content-Length", "0")])  # fmt: skip
+            start_response(
+                "202 Accepted", [("x-amzn-RequestId", request_id), ("Content-Length", "0")]
+            )
             return [b""]
         if kind != "RequestResponse":
-            return error(start_response, 400, "InvalidParameterValueException",
-                         f"Unsupported InvocationType {kind!r}: use RequestResponse, Event or DryRun")  # noqa: E501  # fmt: skip
+            return error(
+                start_response,
+                400,
+                "InvalidParameterValueException",
+                f"Unsupported InvocationType {kind!r}: use RequestResponse, Event or DryRun",
+            )  # noqa: E501
         client_context = environ.get("HTTP_X_AMZ_CLIENT_CONTEXT")
         if client_context:
             try:
                 client_context = base64.b64decode(client_context).decode()
             except ValueError:
-                return error(start_response, 400, "InvalidRequestContentException",
-                             "Client context must be a valid Base64-encoded JSON object.")  # fmt: skip
+                return error(
+                    start_response,
+                    400,
+                    "InvalidRequestContentException",
+                    "Client context must be a valid Base64-encoded JSON object.",
+                )
         tail = environ.get("HTTP_X_AMZ_LOG_TYPE") == "Tail"
         invoked_arn = fn.unqualified_arn + (f":{qualifier}" if qualifier else "")
         try:
-            result = self.scheduler.invoke(fn, payload, invoked_arn, qualifier, client_context,
-                                           tail, request_id)  # fmt: skip
+            result = self.scheduler.invoke(
+                fn, payload, invoked_arn, qualifier, client_context, tail, request_id
+            )
         except Throttled as exc:
             self.scheduler.record_throttle(fn, qualifier)
-            return error(start_response, 429, "TooManyRequestsException", exc.message,
-                         Reason=exc.reason, retryAfterSeconds="1")  # fmt: skip
+            return error(
+                start_response,
+                429,
+                "TooManyRequestsException",
+                exc.message,
+                Reason=exc.reason,
+                retryAfterSeconds="1",
+            )
         except RuntimeUnavailable as exc:
             return error(start_response, 502, "InvalidRuntimeException", str(exc))
         headers = [
@@ -166,8 +234,9 @@ class LambdaDataPlane:
             raise Throttled("ZeroReservedConcurrency", "Rate Exceeded.")
         invoked_arn = fn.unqualified_arn + (f":{qualifier}" if qualifier else "")
         try:
-            return self.scheduler.invoke(fn, event.payload, invoked_arn, qualifier,
-                                         request_id=event.request_id)  # fmt: skip
+            return self.scheduler.invoke(
+                fn, event.payload, invoked_arn, qualifier, request_id=event.request_id
+            )
         except Throttled:
             self.scheduler.record_throttle(fn, qualifier)
             raise
@@ -196,9 +265,12 @@ class LambdaDataPlane:
             import boto3
 
             self._clients[key] = boto3.client(
-                service, region_name=region, endpoint_url=self.endpoint,
-                aws_access_key_id="testing", aws_secret_access_key="testing",
-            )  # fmt: skip
+                service,
+                region_name=region,
+                endpoint_url=self.endpoint,
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+            )
         return self._clients[key]
 
     def _send_dead_letter(
@@ -239,12 +311,16 @@ class LambdaDataPlane:
                     FunctionName=target, InvocationType="Event", Payload=body.encode()
                 )
             elif ":events:" in target:
-                self._client("events", region).put_events(Entries=[{
-                    "Source": "lambda", "EventBusName": target,
-                    "DetailType": "Lambda Function Invocation Result - "
-                    + ("Success" if record["requestContext"]["condition"] == "Success" else "Failure"),
-                    "Detail": body,
-                }])  # fmt: skip
+                self._client("events", region).put_events(
+                    Entries=[
+                        {
+                            "Source": "lambda",
+                            "EventBusName": target,
+                            "DetailType": "Lambda Function Invocation Result - " + _outcome(record),
+                            "Detail": body,
+                        }
+                    ]
+                )
         except Exception as exc:
             self._metric(event, "DestinationDeliveryFailures")
             print(f"lablib: could not deliver to the destination {target}: {exc}", flush=True)
@@ -260,6 +336,10 @@ class LambdaDataPlane:
 
     def close(self, drain_seconds: float, report_dir: Any) -> int:
         return self.queue.close(drain_seconds, report_dir)
+
+
+def _outcome(record: dict[str, Any]) -> str:
+    return "Success" if record["requestContext"]["condition"] == "Success" else "Failure"
 
 
 def _error_message(result: InvokeResult | None, condition: str) -> str:

@@ -30,6 +30,16 @@ from lablib.runtime.model import KNOWN_RUNTIMES
 from lablib.runtime.scheduler import _RESERVED_ENV, Scheduler
 from lablib.runtime.telemetry import Telemetry
 
+# Data planes beyond Lambda: each module has ``install(local_aws)`` returning an object with
+# ``close()``; it may add HTTP routes with ``local_aws.front.add_route``. Missing modules are
+# skipped, so each area can land on its own.
+PLUGINS = (
+    "lablib.apigateway.plugin",
+    "lablib.events.plugin",
+    "lablib.stepfunctions.plugin",
+    "lablib.deploy.plugin",
+)
+
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 Route = tuple[Callable[[dict[str, Any]], bool], WSGIApp]
@@ -47,7 +57,7 @@ _CLEARED_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
 FUNCTIONS_PATH = "/2015-03-31/functions"
 
 
-class _Handler(moto_bridge.MotoRequestHandler):  # type: ignore[misc]
+class _Handler(moto_bridge.MotoRequestHandler):
     """moto's request handler, quiet and with Nagle's algorithm off."""
 
     def setup(self) -> None:
@@ -206,9 +216,12 @@ class LocalAWS:
         zygote.start()
         moto_app = moto_bridge.make_moto_app()
         server = make_server(
-            "127.0.0.1", self._requested_port, _Placeholder(), threaded=True,
+            "127.0.0.1",
+            self._requested_port,
+            _Placeholder(),
+            threaded=True,
             request_handler=_Handler,
-        )  # fmt: skip
+        )
         self.endpoint = require_loopback(f"http://127.0.0.1:{server.server_port}")
         zygote.join()
         if not executor_box:
@@ -217,17 +230,23 @@ class LocalAWS:
         self.executor = executor_box[0]
         self.telemetry = Telemetry(moto_bridge.MotoLogSink(), moto_bridge.MotoMetricSink())
         self.scheduler = Scheduler(
-            self.executor, self._state_dir, self.telemetry, self.endpoint,
+            self.executor,
+            self._state_dir,
+            self.telemetry,
+            self.endpoint,
             account_concurrency=int(os.environ.get("LABLIB_ACCOUNT_CONCURRENCY", "1000")),
-        )  # fmt: skip
+        )
         self.lambda_plane = LambdaDataPlane(self.scheduler, self.clock, self.endpoint)
         self.front = Front(moto_app, self.lambda_plane)
+        self.plugins = _load_plugins(self)
         server.app = self.front
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="local-aws",
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="local-aws",
             daemon=True,
-        )  # fmt: skip
+        )
         self._thread.start()
         if self._set_environment:
             self._apply_environment()
@@ -238,6 +257,8 @@ class LocalAWS:
         if self._server is None:
             return
         report_dir = lablib_home() / "reports"
+        for plugin in reversed(self.plugins):
+            plugin.close()
         self.lambda_plane.close(drain_seconds, report_dir)
         self._server.shutdown()
         self._server.server_close()
@@ -263,8 +284,12 @@ class LocalAWS:
 
     # -- environment -------------------------------------------------------------------------
     def _apply_environment(self) -> None:
-        values = dict(_FAKE_ENV, AWS_ENDPOINT_URL=self.endpoint, AWS_DEFAULT_REGION=self.region,
-                      AWS_REGION=self.region)  # fmt: skip
+        values = dict(
+            _FAKE_ENV,
+            AWS_ENDPOINT_URL=self.endpoint,
+            AWS_DEFAULT_REGION=self.region,
+            AWS_REGION=self.region,
+        )
         for key, value in values.items():
             self._saved_env.setdefault(key, os.environ.get(key))
             os.environ[key] = value
@@ -296,6 +321,21 @@ class LocalAWS:
     def __repr__(self) -> str:
         state = self.endpoint if self.running else "stopped"
         return f"<LocalAWS {state} region={self.region} {self.clock.describe()}>"
+
+
+def _load_plugins(local: LocalAWS) -> list[Any]:
+    import importlib
+
+    loaded = []
+    for name in PLUGINS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and name.startswith(exc.name):
+                continue
+            raise
+        loaded.append(module.install(local))
+    return loaded
 
 
 class _Placeholder:

@@ -108,7 +108,9 @@ def load_handler(handler: str) -> Any:
     try:
         modname, fname = handler.rsplit(".", 1)
     except ValueError as exc:
-        raise FaultError("Runtime.MalformedHandlerName", f"Bad handler '{handler}': {exc}") from None
+        raise FaultError(
+            "Runtime.MalformedHandlerName", f"Bad handler '{handler}': {exc}"
+        ) from None
     try:
         if modname.split(".")[0] in sys.builtin_module_names:
             raise FaultError(
@@ -226,7 +228,9 @@ def _handle(client: RuntimeClient, handler: Any, headers: dict[str, str], body: 
     except FaultError as fault:
         result = error_result(fault.message, fault.error_type, fault.trace, request_id)
     except Exception as exc:
-        result = error_result(str(exc), type(exc).__name__, _user_frames(exc.__traceback__), request_id)
+        result = error_result(
+            str(exc), type(exc).__name__, _user_frames(exc.__traceback__), request_id
+        )
     sys.stdout.flush()
     sys.stderr.flush()
     if result is not None:

@@ -12,14 +12,31 @@ PYTHON_RUNTIMES = frozenset(
 )
 CUSTOM_RUNTIMES = frozenset({"provided", "provided.al2", "provided.al2023"})
 # Every runtime id AWS accepts today (deprecated ones included, as AWS still stores them).
-KNOWN_RUNTIMES = PYTHON_RUNTIMES | CUSTOM_RUNTIMES | frozenset(
-    {
-        "nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x",
-        "java8.al2", "java11", "java17", "java21", "java25",
-        "dotnet8", "dotnet10", "ruby3.2", "ruby3.3", "ruby3.4",
-        "python3.8", "nodejs16.x", "go1.x",
-    }
-)  # fmt: skip
+KNOWN_RUNTIMES = (
+    PYTHON_RUNTIMES
+    | CUSTOM_RUNTIMES
+    | frozenset(
+        {
+            "nodejs18.x",
+            "nodejs20.x",
+            "nodejs22.x",
+            "nodejs24.x",
+            "java8.al2",
+            "java11",
+            "java17",
+            "java21",
+            "java25",
+            "dotnet8",
+            "dotnet10",
+            "ruby3.2",
+            "ruby3.3",
+            "ruby3.4",
+            "python3.8",
+            "nodejs16.x",
+            "go1.x",
+        }
+    )
+)
 
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024  # request payload, bytes
 MAX_SYNC_RESPONSE = 6_291_556  # response payload, bytes (as AWS reports it)
@@ -103,8 +120,12 @@ class RuntimeUnavailable(Exception):
 
 
 class LogSink(Protocol):
-    def put(self, account: str, region: str, group: str, stream: str, events: list[tuple[int, str]]) -> None: ...  # noqa: E501
+    def put(
+        self, account: str, region: str, group: str, stream: str, events: list[tuple[int, str]]
+    ) -> None: ...  # noqa: E501
 
 
 class MetricSink(Protocol):
-    def put(self, account: str, region: str, namespace: str, data: list[dict[str, Any]]) -> None: ...  # noqa: E501
+    def put(
+        self, account: str, region: str, namespace: str, data: list[dict[str, Any]]
+    ) -> None: ...  # noqa: E501

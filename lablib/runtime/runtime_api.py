@@ -40,6 +40,7 @@ class InitOutcome:
 
 
 _STOP = object()
+_INVALID_ID = b'{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}'
 
 
 class RuntimeAPIChannel:
@@ -50,7 +51,7 @@ class RuntimeAPIChannel:
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(8)
-        self.address = "127.0.0.1:%d" % self._listener.getsockname()[1]
+        self.address = f"127.0.0.1:{self._listener.getsockname()[1]}"
         self.init = InitOutcome()
         self._work: queue.Queue[object] = queue.Queue()
         self._current: Invocation | None = None
@@ -184,7 +185,9 @@ class RuntimeAPIChannel:
                 self._current = None
                 current.done.set()
                 return True
-            _send(conn, 400, b'{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}')
+            _send(
+                conn, 400, b'{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}'
+            )
             return True
         _send(conn, 404, b'{"errorMessage":"unknown path"}')
         return True
@@ -216,7 +219,7 @@ def _read_request(reader: object) -> tuple[str, str, dict[str, str], bytes] | No
 
 
 def _read_chunked(reader: object) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         size_line = reader.readline()  # type: ignore[attr-defined]
         size = int(size_line.split(b";")[0].strip() or b"0", 16)

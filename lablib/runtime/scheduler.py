@@ -31,11 +31,19 @@ from lablib.runtime.runtime_api import Invocation, RuntimeAPIChannel
 
 INIT_TIMEOUT_S = 10.0
 _RESERVED_ENV = {
-    "_HANDLER", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EXECUTION_ENV",
-    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-    "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
-    "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
-}  # fmt: skip
+    "_HANDLER",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+}
 
 
 @dataclass
@@ -125,8 +133,9 @@ class Scheduler:
         request_id = request_id or str(uuid.uuid4())
         box: list[Environment | None] = [self._acquire(fn)]
         try:
-            return self._run(box, fn, payload, invoked_arn, qualifier, client_context, tail,
-                             request_id)  # fmt: skip
+            return self._run(
+                box, fn, payload, invoked_arn, qualifier, client_context, tail, request_id
+            )
         finally:
             self._release(box[0], fn)
 
@@ -134,9 +143,10 @@ class Scheduler:
         """Stop idle environments (of one function, or all); busy ones stop when done."""
         with self._lock:
             victims = [
-                env for env in self._all.values()
+                env
+                for env in self._all.values()
                 if function_name is None or env.fn.name == function_name
-            ]  # fmt: skip
+            ]
         for env in victims:
             if not env.busy:
                 self._discard(env)
@@ -311,7 +321,9 @@ class Scheduler:
             env.busy = True
         env.invocations += 1
         start_wall = time.time()
-        lines.append((int(start_wall * 1000), f"START RequestId: {request_id} Version: {fn.version}"))
+        lines.append(
+            (int(start_wall * 1000), f"START RequestId: {request_id} Version: {fn.version}")
+        )
         deadline_ms = int((start_wall + fn.timeout_s) * 1000)
         invocation = Invocation(request_id, payload, deadline_ms, invoked_arn, client_context)
         begun = time.perf_counter()
@@ -323,7 +335,9 @@ class Scheduler:
             self._discard(env)
             duration_ms = fn.timeout_s * 1000
             status = "timeout"
-            message = f"RequestId: {request_id} Error: Task timed out after {fn.timeout_s:.2f} seconds"
+            message = (
+                f"RequestId: {request_id} Error: Task timed out after {fn.timeout_s:.2f} seconds"
+            )
             body = _error_body(message, "Sandbox.Timedout")
             function_error: str | None = "Unhandled"
             error_type: str | None = "Sandbox.Timedout"
@@ -352,20 +366,41 @@ class Scheduler:
         lines += [(end_ms, line) for line in tel.split_output(env.read_new_output())]
         if status == "timeout":
             stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{end_ms % 1000:03d}Z"
-            lines.append((end_ms, f"{stamp} {request_id} Task timed out after {fn.timeout_s:.2f} seconds"))  # noqa: E501
+            lines.append(
+                (end_ms, f"{stamp} {request_id} Task timed out after {fn.timeout_s:.2f} seconds")
+            )  # noqa: E501
         lines.append((end_ms, f"END RequestId: {request_id}"))
         billed_ms = tel.billed(duration_ms, init_ms)
-        lines.append((end_ms, tel.report_line(request_id, duration_ms, billed_ms, fn.memory_mb,
-                                              max_used, init_ms, status)))  # fmt: skip
+        lines.append(
+            (
+                end_ms,
+                tel.report_line(
+                    request_id, duration_ms, billed_ms, fn.memory_mb, max_used, init_ms, status
+                ),
+            )
+        )
         if env.dead:
             self._discard(env)
-        return self._record(fn, env.stream, qualifier, lines, InvokeResult(
-            request_id=request_id, payload=body, executed_version=fn.version,
-            function_error=function_error, error_type=error_type,
-            duration_ms=duration_ms, billed_ms=billed_ms, init_ms=init_ms,
-            max_memory_mb=max_used, cold=cold,
-            log_tail=None,
-        ), tail)  # fmt: skip
+        return self._record(
+            fn,
+            env.stream,
+            qualifier,
+            lines,
+            InvokeResult(
+                request_id=request_id,
+                payload=body,
+                executed_version=fn.version,
+                function_error=function_error,
+                error_type=error_type,
+                duration_ms=duration_ms,
+                billed_ms=billed_ms,
+                init_ms=init_ms,
+                max_memory_mb=max_used,
+                cold=cold,
+                log_tail=None,
+            ),
+            tail,
+        )
 
     def _record(
         self,
@@ -408,21 +443,36 @@ class Scheduler:
             body = error
             error_type = _error_type(body)
         elif not ready:
-            message = f"RequestId: {request_id} Error: Task timed out after {fn.timeout_s:.2f} seconds"
+            message = (
+                f"RequestId: {request_id} Error: Task timed out after {fn.timeout_s:.2f} seconds"
+            )
             body, error_type = _error_body(message, "Sandbox.Timedout"), "Sandbox.Timedout"
         else:
             message = f"RequestId: {request_id} Error: {_exit_message(env)}"
             body, error_type = _error_body(message, "Runtime.ExitError"), "Runtime.ExitError"
         self._discard(env)
         end_ms = int(time.time() * 1000)
-        lines.append((end_ms, f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: error\tError Type: {error_type}"))  # noqa: E501
+        lines.append(
+            (
+                end_ms,
+                f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: error\t"
+                f"Error Type: {error_type}",
+            )
+        )
         lines.append((end_ms, f"START RequestId: {request_id} Version: {fn.version}"))
         lines.append((end_ms, f"END RequestId: {request_id}"))
-        lines.append((end_ms, tel.report_line(request_id, 0.0, tel.billed(0.0, init_ms),
-                                              fn.memory_mb, 0, init_ms, "error")))  # fmt: skip
+        lines.append(
+            (
+                end_ms,
+                tel.report_line(
+                    request_id, 0.0, tel.billed(0.0, init_ms), fn.memory_mb, 0, init_ms, "error"
+                ),
+            )
+        )
         self.telemetry.log(fn, env.stream, lines)
-        return InvokeResult(request_id, body, fn.version, "Unhandled", error_type, init_ms=init_ms,
-                            cold=True)  # fmt: skip
+        return InvokeResult(
+            request_id, body, fn.version, "Unhandled", error_type, init_ms=init_ms, cold=True
+        )
 
     def _init_failed(
         self, fn: FunctionConfig, request_id: str, error_type: str, message: str
@@ -459,6 +509,10 @@ def _stale(fn: FunctionConfig) -> FunctionConfig:
     from dataclasses import replace
 
     return replace(fn, code_sha=fn.code_sha + "-retired")
+
+
+def _timeout_message(request_id: str, timeout_s: float) -> str:
+    return f"RequestId: {request_id} Error: Task timed out after {timeout_s:.2f} seconds"
 
 
 def _error_body(message: str, error_type: str) -> bytes:

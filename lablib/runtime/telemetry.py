@@ -101,14 +101,10 @@ class Telemetry:
                 self._queue.task_done()
 
     def log(self, fn: FunctionConfig, stream: str, events: list[tuple[int, str]]) -> None:
-        self._queue.put(
-            lambda: self._logs.put(fn.account, fn.region, fn.log_group, stream, events)
-        )
+        self._queue.put(lambda: self._logs.put(fn.account, fn.region, fn.log_group, stream, events))
 
     def metrics(self, fn: FunctionConfig, data: list[dict[str, Any]]) -> None:
-        self._queue.put(
-            lambda: self._metrics.put(fn.account, fn.region, "AWS/Lambda", data)
-        )
+        self._queue.put(lambda: self._metrics.put(fn.account, fn.region, "AWS/Lambda", data))
 
     def drain(self) -> None:
         self._queue.join()
@@ -142,7 +138,12 @@ def lambda_metrics(
         sets = dimension_sets if name != "ConcurrentExecutions" else [dimension_sets[0], []]
         for dims in sets:
             data.append(
-                {"MetricName": name, "Value": value, "Unit": unit, "Dimensions": dims,
-                 "Timestamp": now}
-            )  # fmt: skip
+                {
+                    "MetricName": name,
+                    "Value": value,
+                    "Unit": unit,
+                    "Dimensions": dims,
+                    "Timestamp": now,
+                }
+            )
     return data

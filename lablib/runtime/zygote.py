@@ -89,6 +89,12 @@ def _child(spec: dict[str, Any]) -> None:
     bootstrap.run(spec["api"], spec["handler"])
 
 
+def _exit_code(exc: SystemExit) -> int:
+    if exc.code is None:
+        return 0
+    return exc.code if isinstance(exc.code, int) else 1
+
+
 def _reply(message: dict[str, Any]) -> None:
     sys.__stdout__.write(json.dumps(message) + "\n")  # type: ignore[union-attr]
     sys.__stdout__.flush()  # type: ignore[union-attr]
@@ -142,7 +148,9 @@ def main() -> None:
                     try:
                         _child(spec)
                     except SystemExit as exc:
-                        code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
+                        code = (
+                            0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
+                        )
                     except BaseException:
                         import traceback
 

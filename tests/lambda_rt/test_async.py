@@ -18,8 +18,9 @@ def drain(sqs: Any, url: str, want: int, seconds: float) -> list[dict[str, Any]]
     got: list[dict[str, Any]] = []
     end = time.monotonic() + seconds
     while len(got) < want and time.monotonic() < end:
-        response = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                       MessageAttributeNames=["All"])  # fmt: skip
+        response = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, MessageAttributeNames=["All"]
+        )
         for message in response.get("Messages", []):
             got.append(message)
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
@@ -36,8 +37,11 @@ def test_two_retries_then_dlq_with_attributes(aws: Any, lam: Any, make_function:
     sqs = aws.client("sqs")
     trace_url, _ = queue(sqs, "trace-retries")
     dlq_url, dlq_arn = queue(sqs, "dlq-retries")
-    name = make_function(FAILING, Environment={"Variables": {"TRACE": trace_url}},
-                         DeadLetterConfig={"TargetArn": dlq_arn})  # fmt: skip
+    name = make_function(
+        FAILING,
+        Environment={"Variables": {"TRACE": trace_url}},
+        DeadLetterConfig={"TargetArn": dlq_arn},
+    )
     assert lam.get_function_configuration(FunctionName=name)["DeadLetterConfig"] == {
         "TargetArn": dlq_arn
     }
@@ -75,7 +79,9 @@ def test_retry_setting_and_failure_destination(aws: Any, lam: Any, make_function
     assert record["requestContext"]["functionArn"].endswith(f":function:{name}:$LATEST")
     assert record["requestPayload"] == {"id": "e2"}
     assert record["responseContext"] == {
-        "statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"
+        "statusCode": 200,
+        "executedVersion": "$LATEST",
+        "functionError": "Unhandled",
     }
     assert record["responsePayload"]["errorMessage"] == "always fails: e2"
 

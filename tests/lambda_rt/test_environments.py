@@ -100,11 +100,14 @@ def test_metrics(aws: Any, lam: Any, make_function: Any) -> None:
 
     def total(metric: str, stat: str = "Sum") -> float:
         points = cloudwatch.get_metric_statistics(
-            Namespace="AWS/Lambda", MetricName=metric,
+            Namespace="AWS/Lambda",
+            MetricName=metric,
             Dimensions=[{"Name": "FunctionName", "Value": name}],
-            StartTime=now - timedelta(minutes=5), EndTime=now + timedelta(minutes=5),
-            Period=60, Statistics=[stat],
-        )["Datapoints"]  # fmt: skip
+            StartTime=now - timedelta(minutes=5),
+            EndTime=now + timedelta(minutes=5),
+            Period=60,
+            Statistics=[stat],
+        )["Datapoints"]
         return sum(point[stat] for point in points)
 
     assert total("Invocations") == 3
@@ -141,11 +144,14 @@ def test_reserved_concurrency_throttles(aws: Any, lam: Any, make_function: Any) 
     cloudwatch = aws.client("cloudwatch")
     now = datetime.now(UTC)
     points = cloudwatch.get_metric_statistics(
-        Namespace="AWS/Lambda", MetricName="Throttles",
+        Namespace="AWS/Lambda",
+        MetricName="Throttles",
         Dimensions=[{"Name": "FunctionName", "Value": name}],
-        StartTime=now - timedelta(minutes=5), EndTime=now + timedelta(minutes=5),
-        Period=60, Statistics=["Sum"],
-    )["Datapoints"]  # fmt: skip
+        StartTime=now - timedelta(minutes=5),
+        EndTime=now + timedelta(minutes=5),
+        Period=60,
+        Statistics=["Sum"],
+    )["Datapoints"]
     assert sum(p["Sum"] for p in points) == 4
 
 
@@ -153,13 +159,18 @@ def test_versions_and_weighted_alias(lam: Any, make_function: Any) -> None:
     name = make_function("def handler(e, c):\n    return 'v1'\n")
     assert lam.publish_version(FunctionName=name)["Version"] == "1"
     assert lam.publish_version(FunctionName=name)["Version"] == "1"  # unchanged code
-    lam.update_function_code(FunctionName=name,
-                             ZipFile=zip_of({"app.py": "def handler(e, c):\n    return 'v2'\n"}))  # fmt: skip
+    lam.update_function_code(
+        FunctionName=name, ZipFile=zip_of({"app.py": "def handler(e, c):\n    return 'v2'\n"})
+    )
     assert lam.publish_version(FunctionName=name)["Version"] == "2"
     assert payload_of(lam.invoke(FunctionName=name, Qualifier="1")) == "v1"
     assert payload_of(lam.invoke(FunctionName=f"{name}:2")) == "v2"
-    lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1",
-                     RoutingConfig={"AdditionalVersionWeights": {"2": 0.3}})  # fmt: skip
+    lam.create_alias(
+        FunctionName=name,
+        Name="live",
+        FunctionVersion="1",
+        RoutingConfig={"AdditionalVersionWeights": {"2": 0.3}},
+    )
     seen: Counter[str] = Counter()
     for _ in range(200):
         response = lam.invoke(FunctionName=name, Qualifier="live")
@@ -175,9 +186,11 @@ def test_versions_and_weighted_alias(lam: Any, make_function: Any) -> None:
 def test_layer_python_dir_is_importable(lam: Any, make_function: Any) -> None:
     layer = lam.publish_layer_version(
         LayerName="shared-utils",
-        Content={"ZipFile": zip_of({"python/shared_utils.py": "def shout(s):\n    return s.upper()\n"})},
+        Content={
+            "ZipFile": zip_of({"python/shared_utils.py": "def shout(s):\n    return s.upper()\n"})
+        },
         CompatibleRuntimes=["python3.12"],
-    )  # fmt: skip
+    )
     code = "import shared_utils\ndef handler(e, c):\n    return shared_utils.shout('layered')\n"
     name = make_function(code, Layers=[layer["LayerVersionArn"]])
     assert payload_of(lam.invoke(FunctionName=name)) == "LAYERED"
@@ -199,8 +212,13 @@ done
 
     if shutil.which("curl") is None:
         pytest.fail("curl is needed for the shell custom-runtime test")
-    name = make_function("", Runtime="provided.al2023", Handler="unused",
-                         files={"bootstrap": bootstrap}, modes={"bootstrap": 0o755})  # fmt: skip
+    name = make_function(
+        "",
+        Runtime="provided.al2023",
+        Handler="unused",
+        files={"bootstrap": bootstrap},
+        modes={"bootstrap": 0o755},
+    )
     response = lam.invoke(FunctionName=name, Payload=b'{"k": 1}')
     assert payload_of(response) == {"echo": {"k": 1}}
     assert payload_of(lam.invoke(FunctionName=name, Payload=b"[2]")) == {"echo": [2]}

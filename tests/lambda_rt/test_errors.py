@@ -97,7 +97,9 @@ def handler(event, context):
     response, body = invoke_error(lam, name, b'{"sleep": true}')
     assert body["errorType"] == "Sandbox.Timedout"
     request_id = response["ResponseMetadata"]["RequestId"]
-    assert body["errorMessage"] == f"RequestId: {request_id} Error: Task timed out after 1.00 seconds"
+    assert (
+        body["errorMessage"] == f"RequestId: {request_id} Error: Task timed out after 1.00 seconds"
+    )
     # The environment was discarded: the next call is a cold start with fresh globals.
     assert payload_of(lam.invoke(FunctionName=name)) == 1
 
@@ -105,15 +107,24 @@ def handler(event, context):
 @pytest.mark.parametrize(
     ("code", "message"),
     [
-        ("import sys\ndef handler(e, c):\n    sys.exit()\n", "Runtime exited without providing a reason"),
-        ("import os\ndef handler(e, c):\n    os._exit(3)\n", "Runtime exited with error: exit status 3"),
+        (
+            "import sys\ndef handler(e, c):\n    sys.exit()\n",
+            "Runtime exited without providing a reason",
+        ),
+        (
+            "import os\ndef handler(e, c):\n    os._exit(3)\n",
+            "Runtime exited with error: exit status 3",
+        ),
     ],
 )
 def test_process_exit(lam: Any, make_function: Any, code: str, message: str) -> None:
     name = make_function(code)
     response, body = invoke_error(lam, name)
     assert body["errorType"] == "Runtime.ExitError"
-    assert body["errorMessage"] == f"RequestId: {response['ResponseMetadata']['RequestId']} Error: {message}"  # noqa: E501
+    assert (
+        body["errorMessage"]
+        == f"RequestId: {response['ResponseMetadata']['RequestId']} Error: {message}"
+    )  # noqa: E501
 
 
 def test_memory_limit_kills(lam: Any, make_function: Any) -> None:
@@ -156,8 +167,13 @@ def test_unknown_runtime_rejected_at_create(make_function: Any) -> None:
 
 def test_zip_that_is_not_a_zip(lam: Any, role: str) -> None:
     with pytest.raises(ClientError) as info:
-        lam.create_function(FunctionName="notzip", Runtime="python3.12", Role=role,
-                            Handler="app.handler", Code={"ZipFile": b"plain text"})  # fmt: skip
+        lam.create_function(
+            FunctionName="notzip",
+            Runtime="python3.12",
+            Role=role,
+            Handler="app.handler",
+            Code={"ZipFile": b"plain text"},
+        )
     assert info.value.response["Error"]["Code"] == "InvalidParameterValueException"
     assert "Could not unzip uploaded file" in info.value.response["Error"]["Message"]
 

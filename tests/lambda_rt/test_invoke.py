@@ -107,8 +107,9 @@ def handler(event, context):
         "tmp": tempfile.gettempdir(),
     }
 """
-    name = make_function(code, MemorySize=256, Timeout=5,
-                         Environment={"Variables": {"MY_SETTING": "on"}})  # fmt: skip
+    name = make_function(
+        code, MemorySize=256, Timeout=5, Environment={"Variables": {"MY_SETTING": "on"}}
+    )
     body = payload_of(lam.invoke(FunctionName=name))
     assert body["function_name"] == name
     assert body["function_version"] == "$LATEST"

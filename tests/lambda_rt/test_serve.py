@@ -39,17 +39,24 @@ def children_of(pid: int) -> set[int]:
 
 
 def alive(pids: set[int]) -> set[int]:
-    return {pid for pid in pids if Path(f"/proc/{pid}").exists()
-            and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()}  # fmt: skip
+    return {
+        pid
+        for pid in pids
+        if Path(f"/proc/{pid}").exists()
+        and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+    }
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Any:
     with (tmp_path / "serve.err").open("w") as errors:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "lablib", "serve"], stdout=subprocess.PIPE,
-            stderr=errors, text=True, cwd=ROOT,
-        )  # fmt: skip
+            [sys.executable, "-m", "lablib", "serve"],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            cwd=ROOT,
+        )
     assert proc.stdout is not None
     line = proc.stdout.readline().rstrip("\n")
     yield proc, line
@@ -65,30 +72,50 @@ def test_serve_contract_cli_and_clean_exit(served: Any, tmp_path: Path) -> None:
     endpoint = line.split("=", 1)[1]
     port = int(endpoint.rsplit(":", 1)[1])
     assert 0 < port < 65536
-    session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x",
-                                    region_name="us-east-1")  # fmt: skip
+    session = boto3.session.Session(
+        aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1"
+    )
     iam = session.client("iam", endpoint_url=endpoint)
     role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     lam = session.client("lambda", endpoint_url=endpoint, config=NO_RETRY)
-    lam.create_function(FunctionName="hello", Runtime="python3.12", Role=role,
-                        Handler="app.handler",
-                        Code={"ZipFile": zip_of({"app.py": "def handler(e, c):\n    return {'hi': e}\n"})})  # fmt: skip
+    lam.create_function(
+        FunctionName="hello",
+        Runtime="python3.12",
+        Role=role,
+        Handler="app.handler",
+        Code={"ZipFile": zip_of({"app.py": "def handler(e, c):\n    return {'hi': e}\n"})},
+    )
     # The AWS CLI works against it.
     out = tmp_path / "out.json"
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x",
-               AWS_DEFAULT_REGION="us-east-1")  # fmt: skip
+    env = dict(
+        os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1"
+    )
     aws_cli = Path(sys.executable).parent / "aws"
     result = subprocess.run(
-        [str(aws_cli), "--endpoint-url", endpoint, "lambda", "invoke", "--function-name",
-         "hello", "--payload", '{"x": 1}', str(out)],
-        capture_output=True, text=True, env=env, timeout=60,
-    )  # fmt: skip
+        [
+            str(aws_cli),
+            "--endpoint-url",
+            endpoint,
+            "lambda",
+            "invoke",
+            "--function-name",
+            "hello",
+            "--payload",
+            '{"x": 1}',
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["StatusCode"] == 200
     assert json.loads(out.read_text()) == {"hi": {"x": 1}}
     # Start several environments, then stop: exit 0, nothing left behind.
-    threads = [threading.Thread(target=lam.invoke, kwargs={"FunctionName": "hello"})
-               for _ in range(5)]  # fmt: skip
+    threads = [
+        threading.Thread(target=lam.invoke, kwargs={"FunctionName": "hello"}) for _ in range(5)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -104,13 +131,20 @@ def test_serve_contract_cli_and_clean_exit(served: Any, tmp_path: Path) -> None:
 def test_killed_server_leaves_no_workers(served: Any) -> None:
     proc, line = served
     endpoint = line.split("=", 1)[1]
-    session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x",
-                                    region_name="us-east-1")  # fmt: skip
+    session = boto3.session.Session(
+        aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1"
+    )
     role = session.client("iam", endpoint_url=endpoint).create_role(
-        RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]  # fmt: skip
+        RoleName="r", AssumeRolePolicyDocument="{}"
+    )["Role"]["Arn"]
     lam = session.client("lambda", endpoint_url=endpoint, config=NO_RETRY)
-    lam.create_function(FunctionName="f", Runtime="python3.12", Role=role, Handler="app.handler",
-                        Code={"ZipFile": zip_of({"app.py": "def handler(e, c):\n    return 1\n"})})  # fmt: skip
+    lam.create_function(
+        FunctionName="f",
+        Runtime="python3.12",
+        Role=role,
+        Handler="app.handler",
+        Code={"ZipFile": zip_of({"app.py": "def handler(e, c):\n    return 1\n"})},
+    )
     lam.invoke(FunctionName="f")
     descendants = children_of(proc.pid)
     assert descendants

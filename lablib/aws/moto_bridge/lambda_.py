@@ -1,6 +1,4 @@
-"""The only module in lablib that touches moto internals.
-
-Everything moto-specific lives here: building moto's WSGI app, reading a function's
+"""moto internals for Lambda and the server: building moto's WSGI app, reading a function's
 configuration for the runtime, writing logs and metrics into moto's backends, and the few
 patches that make moto keep settings it would otherwise drop. moto is pinned to a tested
 range in pyproject.toml; ``check_patch_points()`` fails loudly if an attribute we rely on moved.
@@ -17,11 +15,10 @@ from typing import Any
 import moto
 from moto.awslambda.models import LambdaFunction, lambda_backends
 from moto.cloudwatch.models import cloudwatch_backends
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.logs.models import logs_backends
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
-    MotoRequestHandler,
     create_backend_app,
 )
 
@@ -29,20 +26,6 @@ from lablib.runtime.model import FunctionConfig, Layer
 
 ACCOUNT_ID = DEFAULT_ACCOUNT_ID
 SUPPORTED_MOTO = ("5.2.",)
-
-__all__ = [
-    "ACCOUNT_ID",
-    "MotoRequestHandler",
-    "ResolveError",
-    "check_patch_points",
-    "dead_letter_target",
-    "event_invoke_config",
-    "install_patches",
-    "make_moto_app",
-    "resolve_function",
-    "MotoLogSink",
-    "MotoMetricSink",
-]
 
 
 class ResolveError(Exception):
@@ -118,7 +101,7 @@ def install_patches() -> None:
 
         LambdaFunction.__init__ = init  # type: ignore[method-assign]
         LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
-        LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign]
+        LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign,assignment]
         _patched = True
 
 
@@ -171,7 +154,9 @@ def resolve_function(
     except Exception:
         shown = f"{unqualified}:{qualifier}" if qualifier else unqualified
         raise ResolveError("ResourceNotFoundException", f"Function not found: {shown}") from None
-    return to_config(fn, account, region, "$LATEST" if version == "$LATEST" else str(fn.version)), qualifier  # noqa: E501
+    return to_config(
+        fn, account, region, "$LATEST" if version == "$LATEST" else str(fn.version)
+    ), qualifier  # noqa: E501
 
 
 def _exists(backend: Any, name: str) -> bool:
@@ -184,9 +169,7 @@ def to_config(fn: Any, account: str, region: str, version: str) -> FunctionConfi
     for layer in fn.layers or []:
         layer_version = backend.layers_versions_by_arn(layer["Arn"])
         if layer_version is not None:
-            layers.append(
-                Layer(layer["Arn"], layer_version.code_sha_256, _loader(layer_version))
-            )
+            layers.append(Layer(layer["Arn"], layer_version.code_sha_256, _loader(layer_version)))
     reserved = fn.reserved_concurrency
     return FunctionConfig(
         name=fn.function_name,
@@ -225,13 +208,11 @@ def event_invoke_config(account: str, region: str, name: str) -> dict[str, Any]:
 
 def dead_letter_target(account: str, region: str, name: str, version: str) -> str | None:
     try:
-        fn = _backend(account, region).get_function(
-            name, None if version == "$LATEST" else version
-        )
+        fn = _backend(account, region).get_function(name, None if version == "$LATEST" else version)
     except Exception:
         return None
-    target: str | None = getattr(fn, "lablib_extra", {}).get("DeadLetterConfig", {}).get(
-        "TargetArn"
+    target: str | None = (
+        getattr(fn, "lablib_extra", {}).get("DeadLetterConfig", {}).get("TargetArn")
     )
     return target
 
