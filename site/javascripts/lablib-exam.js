@@ -219,6 +219,7 @@
     var root = ctx.root;
     var exam = ctx.examByCode[attempt.exam];
     var finished = false;
+    document.body.classList.add("lx-running");  // hides the page's introduction
     root.innerHTML = "";
     noticeList(notices).forEach(function (n) { root.appendChild(n); });
     var counter = el("span", { class: "lx-counter" });
@@ -340,6 +341,7 @@
 
   function results(ctx, attempt, result) {
     var root = ctx.root;
+    document.body.classList.remove("lx-running");
     root.innerHTML = "";
     var link = window.location.pathname + "?seed=" + result.seed + "&exam=" + result.exam;
     root.appendChild(el("section", { class: "lx-result " + (result.pass ? "lx-pass" : "lx-fail") }, [
