@@ -423,6 +423,9 @@ def _report(console: Console, attempt: Attempt, payload: dict[str, Any]) -> None
         console.say(f"  {d['title']:<42} {d['band']}")
     if payload["missed"]:
         console.say(f"{len(payload['missed'])} item(s) missed; they return in `lablib quiz due`:")
-        for qid in payload["missed"]:
+        for qid in payload["missed"][:10]:
             ref = attempt.questions[qid].lab_ref
             console.say(f"  {qid}" + (f"  see it run: {ref}" if ref else ""))
+        if len(payload["missed"]) > 10:
+            more = len(payload["missed"]) - 10
+            console.say(f"  ... and {more} more; retest them with `lablib quiz --wrong`.")

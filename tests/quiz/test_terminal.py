@@ -6,6 +6,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
 from lablib.quiz.bank import load_bank
@@ -258,3 +259,15 @@ def test_quiz_interactive_feedback(bank_dir: Path, cli) -> None:
     assert "Score: 0 of 0 answered (stopped early)" in res.out
     res = cli("quiz", "--bank", str(bank_dir), "--lab", "nope")
     assert res.code == 1 and "unknown lab 'nope'; use one of lambda-invocation" in res.err
+
+
+def test_registered_in_the_lablib_command(bank_dir: Path, home: Path, capsys) -> None:
+    from lablib.cli import main
+
+    assert main(["quiz", "check", "--bank", str(bank_dir)]) == 0
+    assert "OK: 5 questions" in capsys.readouterr().out
+    assert main(["quiz", "stats", "--bank", str(bank_dir)]) == 0
+    assert "By concept:" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["exam", "--exam", "ABC-C01"])
+    assert "invalid choice: 'ABC-C01'" in capsys.readouterr().err

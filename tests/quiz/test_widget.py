@@ -99,3 +99,22 @@ def test_ipywidgets_is_imported_lazily(bank_dir: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_displays_as_a_widget_in_a_real_kernel(bank_dir: Path, tmp_path: Path) -> None:
+    import nbclient
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    code = (
+        "from lablib.quiz.widget import quiz_widget\n"
+        f"quiz_widget('lambda-invocation', bank_dir={str(bank_dir)!r}, record=False)"
+    )
+    nb.cells = [nbformat.v4.new_code_cell(code)]
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute(cwd=str(tmp_path))
+    (output,) = nb.cells[0].outputs
+    assert output["output_type"] == "execute_result"
+    data = output["data"]
+    assert "model_id" in data["application/vnd.jupyter.widget-view+json"]
+    assert "<details><summary>Answer</summary>" in data["text/markdown"]
+    assert data["text/plain"].startswith("Quiz: lambda-invocation (5 questions; answers hidden)")
