@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test lint typecheck unit docs docs-build bench serve clean
+.PHONY: lab test lint typecheck unit notebooks docs docs-build bench serve clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,14 @@ lab: $(STAMP)
 
 test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest -q
+	$(MAKE) notebooks
+
+# Every lab notebook runs top to bottom against an in-process local AWS (nbval, lax mode:
+# cells run for real; outputs are compared only where a cell asks for it).
+notebooks: $(STAMP)
+	@if ls labs/*.ipynb >/dev/null 2>&1; then \
+		$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax labs/*.ipynb; \
+	else echo "no lab notebooks yet"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check lablib tests benchmarks
@@ -35,7 +43,7 @@ docs-build: $(STAMP)
 	$(BIN)/mkdocs build --strict
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/invoke.py
+	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 serve: $(STAMP)
 	$(BIN)/lablib serve
