@@ -182,3 +182,25 @@ def test_stats_command_counts_and_flags_thin_concepts(bank_dir: Path, cli) -> No
     assert "lambda.metrics" in stats["thin_concepts"]
     text = cli("quiz", "stats", "--bank", str(bank_dir)).out
     assert "lambda.invocation-types                     1   <- fewer than 2" in text
+
+
+def test_syllabus_map_matches_the_id_prefixes() -> None:
+    from lablib.quiz.concepts import load_syllabus
+    from lablib.quiz.schema import ID_PREFIX
+
+    syllabus = load_syllabus()
+    assert list(syllabus.labs) == list(ID_PREFIX)
+    assert len(syllabus.concepts) == 81
+    assert syllabus.concepts["lambda.edge"].lab == "serverless-practices"
+    assert syllabus.concepts["lambda.provisioned-concurrency"].hands_on is False
+    assert all(c.what for c in syllabus.concepts.values())
+
+
+def test_broken_syllabus_map_is_reported(bank_dir: Path) -> None:
+    path = bank_dir / "concepts.yaml"
+    path.write_text(path.read_text().replace("lab: lambda-invocation", "lab: lambada", 1))
+    (issue,) = issues_of(bank_dir)
+    assert "concepts.yaml: concept lambda.function-model: field 'lab' is 'lambada'" in issue
+    path.unlink()
+    (issue,) = issues_of(bank_dir)
+    assert issue.endswith("not found; the quiz bank needs the syllabus map here")
