@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 _ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _NB_LINK_RE = re.compile(r"\]\((?:\.{0,2}/)*(?:labs/)?(\d\d)-[A-Za-z0-9_-]+\.ipynb(#[^)]*)?\)")
 _NB_NAME_RE = re.compile(r"^(\d\d)-(.+)\.ipynb$")
@@ -147,6 +145,8 @@ def render_notebook(
     path: Path, lab_ids: tuple[str, ...], *, execute: bool = False, timeout: int = 600
 ) -> Rendered:
     """The notebook as a Markdown page (outputs included when executed or already present)."""
+    import nbformat  # slow to import (~1 s): only when a notebook exists
+
     try:
         nb = nbformat.read(str(path), as_version=4)  # type: ignore[no-untyped-call]
     except Exception as exc:  # nbformat raises several unrelated types for a bad file
