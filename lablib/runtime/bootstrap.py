@@ -88,13 +88,43 @@ class _LambdaLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
             self.handleError(record)
 
 
+class _JsonFormatter(logging.Formatter):
+    """LoggingConfig LogFormat=JSON: one JSON object per record, as AWS's runtime writes."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = time.strftime(_DATE_FORMAT, time.gmtime(record.created))
+        document: dict[str, Any] = {
+            "timestamp": f"{stamp}.{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "message": record.getMessage(),
+            "logger": record.name,
+            "requestId": getattr(record, "aws_request_id", ""),
+        }
+        if record.exc_info:
+            document["errorType"] = record.exc_info[0].__name__ if record.exc_info[0] else ""
+            document["stackTrace"] = traceback.format_exception(*record.exc_info)
+        return json.dumps(document, default=str)
+
+
+_JSON_LOGS = False
+_LEVEL_NAMES = {"TRACE": "DEBUG", "WARN": "WARNING", "FATAL": "CRITICAL"}
+
+
 def _setup_logging() -> None:
+    global _JSON_LOGS
     handler = _LambdaLogHandler(sys.stdout)
-    formatter = logging.Formatter(
-        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
-        _DATE_FORMAT,
-    )
-    formatter.converter = time.gmtime
+    _JSON_LOGS = os.environ.get("AWS_LAMBDA_LOG_FORMAT") == "JSON"
+    formatter: logging.Formatter
+    if _JSON_LOGS:
+        formatter = _JsonFormatter()
+        level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "INFO").upper()
+        logging.getLogger().setLevel(_LEVEL_NAMES.get(level, level))
+    else:
+        formatter = logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+            _DATE_FORMAT,
+        )
+        formatter.converter = time.gmtime
     handler.setFormatter(formatter)
     handler.addFilter(_RequestIdFilter())
     root = logging.getLogger()
@@ -153,7 +183,12 @@ def error_result(
 
 
 def log_error(result: dict[str, Any]) -> None:
-    """Write the error the way awslambdaric's text format does: one multi-line log event."""
+    """Write the error the way awslambdaric does: one multi-line log event (or JSON)."""
+    if _JSON_LOGS:
+        stamp = time.strftime(_DATE_FORMAT, time.gmtime())
+        sys.stdout.write(json.dumps({"timestamp": stamp + "Z", "level": "ERROR", **result}) + "\n")
+        sys.stdout.flush()
+        return
     lines = [f"[ERROR] {result['errorType']}: {result['errorMessage']}"]
     lines.append("Traceback (most recent call last):")
     for element in result.get("stackTrace") or []:

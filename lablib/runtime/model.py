@@ -70,6 +70,9 @@ class FunctionConfig:
     reserved_concurrency: int | None = None
     ephemeral_mb: int = 512
     log_group: str = ""
+    log_format: str = "Text"  # LoggingConfig.LogFormat: Text or JSON
+    app_log_level: str | None = None  # LoggingConfig.ApplicationLogLevel (JSON only)
+    system_log_level: str | None = None  # LoggingConfig.SystemLogLevel (JSON only)
 
     @property
     def fingerprint(self) -> str:
@@ -83,6 +86,7 @@ class FunctionConfig:
             str(self.timeout_s),
             repr(self.env_vars),
             ",".join(layer.sha for layer in self.layers),
+            f"{self.log_format}/{self.app_log_level}",
         ]
         return hashlib.sha1("\0".join(parts).encode()).hexdigest()
 

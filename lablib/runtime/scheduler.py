@@ -274,6 +274,14 @@ class Scheduler:
             "TMPDIR": str(env.root / "tmp"),
             "HOME": str(env.root / "tmp"),
             "PYTHONDONTWRITEBYTECODE": "1",
+            **(
+                {
+                    "AWS_LAMBDA_LOG_FORMAT": "JSON",
+                    "AWS_LAMBDA_LOG_LEVEL": fn.app_log_level or "INFO",
+                }
+                if fn.log_format == "JSON"
+                else {}
+            ),
         }
 
     def _discard(self, env: Environment) -> None:
@@ -411,6 +419,8 @@ class Scheduler:
         result: InvokeResult,
         tail: bool,
     ) -> InvokeResult:
+        if fn.log_format == "JSON":
+            lines = tel.json_system_lines(lines, fn)
         if tail:
             result.log_tail = tel.tail([text for _, text in lines])
         self.telemetry.log(fn, stream, lines)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from lablib.runtime import emf
 from lablib.runtime.model import FunctionConfig, LogSink, MetricSink
 
 MAX_EVENT_BYTES = 256 * 1024
@@ -78,6 +79,55 @@ def tail(lines: list[str]) -> str:
     return base64.b64encode(data[-TAIL_BYTES:]).decode()
 
 
+_LEVELS = {"TRACE": 0, "DEBUG": 1, "INFO": 2, "WARN": 3, "ERROR": 4, "FATAL": 5}
+
+
+def _iso(ms: int) -> str:
+    return (
+        datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    )
+
+
+def json_system_lines(lines: list[tuple[int, str]], fn: FunctionConfig) -> list[tuple[int, str]]:
+    """LoggingConfig LogFormat=JSON: platform lines become JSON records (platform.initStart,
+    platform.start, platform.report), filtered by SystemLogLevel; END has no JSON record."""
+    import json as _json
+
+    show_platform = _LEVELS.get((fn.system_log_level or "INFO").upper(), 2) <= _LEVELS["INFO"]
+    out: list[tuple[int, str]] = []
+    for ms, text in lines:
+        record: dict[str, Any] | None = None
+        if text.startswith("INIT_START "):
+            record = {"type": "platform.initStart", "record": {
+                "initializationType": "on-demand", "phase": "init",
+                "runtimeVersion": text.split("Runtime Version: ")[1].split("\t")[0],
+                "functionName": fn.name, "functionVersion": fn.version}}  # fmt: skip
+        elif text.startswith("START RequestId: "):
+            request_id = text.split()[2]
+            record = {"type": "platform.start",
+                      "record": {"requestId": request_id, "version": fn.version}}  # fmt: skip
+        elif text.startswith("END RequestId: "):
+            continue
+        elif text.startswith("REPORT RequestId: "):
+            fields = dict(part.split(": ", 1) for part in text.strip("\t").split("\t"))
+            metrics = {
+                "durationMs": float(fields["Duration"].split()[0]),
+                "billedDurationMs": int(fields["Billed Duration"].split()[0]),
+                "memorySizeMB": int(fields["Memory Size"].split()[0]),
+                "maxMemoryUsedMB": int(fields["Max Memory Used"].split()[0]),
+            }
+            if "Init Duration" in fields:
+                metrics["initDurationMs"] = float(fields["Init Duration"].split()[0])
+            record = {"type": "platform.report", "record": {
+                "requestId": fields["REPORT RequestId"], "metrics": metrics,
+                "status": fields.get("Status", "success")}}  # fmt: skip
+        if record is None:
+            out.append((ms, text))
+        elif show_platform:
+            out.append((ms, _json.dumps({"time": _iso(ms), **record})))
+    return out
+
+
 class Telemetry:
     """A single background thread that delivers log events and metrics to the sinks."""
 
@@ -101,7 +151,13 @@ class Telemetry:
                 self._queue.task_done()
 
     def log(self, fn: FunctionConfig, stream: str, events: list[tuple[int, str]]) -> None:
-        self._queue.put(lambda: self._logs.put(fn.account, fn.region, fn.log_group, stream, events))
+        def job() -> None:
+            self._logs.put(fn.account, fn.region, fn.log_group, stream, events)
+            for _, message in events:  # Embedded Metric Format lines become metrics
+                for namespace, data in emf.extract(message):
+                    self._metrics.put(fn.account, fn.region, namespace, data)
+
+        self._queue.put(job)
 
     def metrics(self, fn: FunctionConfig, data: list[dict[str, Any]]) -> None:
         self._queue.put(lambda: self._metrics.put(fn.account, fn.region, "AWS/Lambda", data))

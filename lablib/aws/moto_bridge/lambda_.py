@@ -171,6 +171,8 @@ def to_config(fn: Any, account: str, region: str, version: str) -> FunctionConfi
         if layer_version is not None:
             layers.append(Layer(layer["Arn"], layer_version.code_sha_256, _loader(layer_version)))
     reserved = fn.reserved_concurrency
+    logging_config = getattr(fn, "lablib_extra", {}).get("LoggingConfig", {})
+    json_logs = logging_config.get("LogFormat") == "JSON"
     return FunctionConfig(
         name=fn.function_name,
         unqualified_arn=f"arn:aws:lambda:{region}:{account}:function:{fn.function_name}",
@@ -187,8 +189,10 @@ def to_config(fn: Any, account: str, region: str, version: str) -> FunctionConfi
         layers=tuple(layers),
         reserved_concurrency=None if reserved is None else int(reserved),
         ephemeral_mb=int(fn.ephemeral_storage),
-        log_group=getattr(fn, "lablib_extra", {}).get("LoggingConfig", {}).get("LogGroup")
-        or f"/aws/lambda/{fn.function_name}",
+        log_group=logging_config.get("LogGroup") or f"/aws/lambda/{fn.function_name}",
+        log_format="JSON" if json_logs else "Text",
+        app_log_level=logging_config.get("ApplicationLogLevel", "INFO") if json_logs else None,
+        system_log_level=logging_config.get("SystemLogLevel", "INFO") if json_logs else None,
     )
 
 
