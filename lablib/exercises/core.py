@@ -1,0 +1,211 @@
+"""Exercise checks: a registry of check functions by id and the result they produce.
+
+A check function takes a :class:`Feedback` (plus keyword inputs from the notebook), talks to
+the local AWS through boto3 and calls ``fb.expect(...)`` for each thing it verifies. The first
+failed expectation stops the check; any exception (an API error, an unfilled ``...``) becomes
+a failure with its message, so a check never crashes the notebook.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+CheckFn = Callable[..., None]
+
+
+@dataclass
+class Exercise:
+    id: str
+    title: str
+    fn: CheckFn
+
+
+@dataclass
+class Step:
+    """One verified point: what was expected, what happened, and a hint when it failed."""
+
+    what: str
+    ok: bool
+    expected: str = ""
+    got: str = ""
+    hint: str = ""
+
+
+@dataclass
+class CheckResult:
+    """The outcome of ``check(id)``: ``passed`` and the steps with their feedback."""
+
+    exercise: str
+    title: str
+    passed: bool = False
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def failure(self) -> Step | None:
+        return next((step for step in self.steps if not step.ok), None)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __repr__(self) -> str:
+        head = "PASSED" if self.passed else "FAILED"
+        lines = [f"{head} {self.exercise}: {self.title}"]
+        for step in self.steps:
+            lines.append(f"  [{'ok' if step.ok else 'X'}] {step.what}")
+            if not step.ok:
+                if step.expected:
+                    lines.append(f"      expected: {step.expected}")
+                if step.got:
+                    lines.append(f"      got:      {step.got}")
+                if step.hint:
+                    lines.append(f"      hint:     {step.hint}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        colour = "#2a7d2a" if self.passed else "#c0392b"
+        icon = "&#10004;" if self.passed else "&#10008;"
+        items = []
+        for step in self.steps:
+            mark = "&#10004;" if step.ok else "&#10008;"
+            detail = ""
+            if not step.ok:
+                rows = [("expected", step.expected), ("got", step.got), ("hint", step.hint)]
+                detail = "".join(
+                    f"<div><b>{name}:</b> {html.escape(value)}</div>"
+                    for name, value in rows
+                    if value
+                )
+            items.append(f"<li>{mark} {html.escape(step.what)}{detail}</li>")
+        verdict = "PASSED" if self.passed else "FAILED"
+        return (
+            f'<div style="border-left:4px solid {colour};padding-left:8px">'
+            f'<b style="color:{colour}">{icon} {verdict}</b> <code>{self.exercise}</code>: '
+            f"{html.escape(self.title)}<ul>{''.join(items)}</ul></div>"
+        )
+
+
+class _Stop(Exception):
+    pass
+
+
+class Feedback:
+    """Collects the steps of one check; ``expect`` stops the check at the first failure."""
+
+    def __init__(self, result: CheckResult) -> None:
+        self.result = result
+
+    def expect(
+        self, ok: bool, what: str, *, expected: Any = "", got: Any = "", hint: str = ""
+    ) -> None:
+        """Record ``what`` as verified (``ok``) or failed with expected/got/hint, and stop."""
+        step = Step(what, bool(ok), _text(expected), _text(got), hint)
+        self.result.steps.append(step)
+        if not ok:
+            raise _Stop
+
+    def filled(self, value: Any, name: str) -> Any:
+        """Fail unless the learner replaced the ``...`` placeholder of ``name``."""
+        self.expect(
+            value is not ... and value is not None,
+            f"{name} is filled in",
+            expected=f"a value for {name}",
+            got=repr(value),
+            hint=f"replace the ... placeholder of {name} in the exercise cell and run it again",
+        )
+        return value
+
+    def note(self, what: str) -> None:
+        """Record a passed step (something the check verified without a condition)."""
+        self.result.steps.append(Step(what, True))
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else repr(value) if value != "" else ""
+
+
+_REGISTRY: dict[str, Exercise] = {}
+
+
+def exercise(exercise_id: str, title: str) -> Callable[[CheckFn], CheckFn]:
+    """Register a check function under ``<lab-id>/<name>`` (decorator)."""
+    lab, _, name = exercise_id.partition("/")
+    if not lab or not name:
+        raise ValueError(f"exercise id {exercise_id!r} must look like '<lab-id>/<name>'")
+
+    def register(fn: CheckFn) -> CheckFn:
+        _REGISTRY[exercise_id] = Exercise(exercise_id, title, fn)
+        return fn
+
+    return register
+
+
+def _load_lab(lab: str) -> None:
+    module = f"lablib.exercises.checks.{lab.replace('-', '_')}"
+    try:
+        importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+
+
+def registered(lab: str | None = None) -> list[str]:
+    """Ids of the registered exercises (of one lab when ``lab`` is given)."""
+    if lab is not None:
+        _load_lab(lab)
+        return sorted(i for i in _REGISTRY if i.startswith(lab + "/"))
+    return sorted(_REGISTRY)
+
+
+def get(exercise_id: str) -> Exercise:
+    """The exercise with this id (its lab's check module is imported on demand)."""
+    if exercise_id not in _REGISTRY:
+        _load_lab(exercise_id.partition("/")[0])
+    if exercise_id not in _REGISTRY:
+        lab = exercise_id.partition("/")[0]
+        known = ", ".join(registered(lab)) or "none"
+        raise KeyError(f"no exercise {exercise_id!r}; exercises of lab {lab!r}: {known}")
+    return _REGISTRY[exercise_id]
+
+
+def check(exercise_id: str, **inputs: Any) -> CheckResult:
+    """Run the check of ``exercise_id`` against the local AWS and return its feedback.
+
+    Never raises for a wrong answer: failures (including API errors and unfilled ``...``)
+    are returned as a failed :class:`CheckResult` that prints what was expected, what
+    happened and a hint. Unknown ids raise ``KeyError`` listing the lab's exercises.
+    """
+    spec = get(exercise_id)
+    result = CheckResult(exercise_id, spec.title)
+    feedback = Feedback(result)
+    try:
+        spec.fn(feedback, **inputs)
+        result.passed = all(step.ok for step in result.steps)
+    except _Stop:
+        result.passed = False
+    except NotImplementedError as exc:
+        result.steps.append(
+            Step(
+                "the exercise code runs",
+                False,
+                "your solution",
+                f"NotImplementedError: {exc}",
+                "fill in the marked region of the exercise cell and run it again",
+            )
+        )
+    except Exception as exc:  # a check must not crash the notebook: report instead
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        result.steps.append(
+            Step(
+                "the check could run",
+                False,
+                "no error",
+                f"{type(exc).__name__}: {exc} (at {last.name}, line {last.lineno})",
+                "read the error; it usually names the resource or field that is missing",
+            )
+        )
+    return result

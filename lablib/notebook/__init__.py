@@ -1,0 +1,85 @@
+"""What only notebooks use: deploying lab handlers, and views a learner would rather look at
+than read. Every view renders richly in Jupyter and as plain text in nbval or a terminal.
+
+Deploy (plain boto3: create or update, wait until Active):
+    deploy(lab, source, *, name=None, memory=128, timeout=3, environment=None, layers=(),
+           dead_letter_arn=None, runtime="python3.12", handler="handler") -> Deployment
+    deploy_code(name, code, **same_settings) -> Deployment   # code given as a string
+    lab_role() -> role ARN;  functions_dir() -> labs/functions
+Invoke and show:
+    invoke(name, payload, qualifier=None, invocation_type="RequestResponse") -> InvokeView
+Logs (CloudWatch Logs, START/END/REPORT highlighted, cold starts marked):
+    logs(name, request_id=None, last=None) -> LogView;  tail(invoke_response) -> LogView
+    invocations(name) -> list[Invocation]   # parsed REPORT numbers per invocation
+Charts (matplotlib, drawn lazily; text summary as repr):
+    timeline(name) -> Chart            # cold vs warm, init, duration, billed duration
+    metrics(name, names=(...)) -> Chart; metric_summary(name, names) -> {metric: value}
+    burst(name, count, payload) -> Burst (chart of 200 vs 429 per call)
+Cost:
+    lambda_cost(memory_mb, duration_ms, requests=1, architecture="x86_64") -> Cost
+    cost_table(durations), cost_curve(durations) -> Chart, cheapest(durations) -> MB
+    cost_calculator() -> ipywidgets sliders (a Cost outside a kernel)
+Tables: Table(columns, rows, title).  Magics: ``%load_ext lablib.notebook`` (%%lambda, %invoke).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .concurrency import Burst, burst
+from .cost import Cost, cheapest, cost_calculator, cost_curve, cost_table, lambda_cost
+from .deploy import (
+    DeployError,
+    Deployment,
+    deploy,
+    deploy_code,
+    deploy_files,
+    functions_dir,
+    lab_role,
+)
+from .invoke import InvokeView, invoke
+from .logs import Invocation, LogView, invocations, logs, request_id, tail
+from .metrics import metric_points, metric_summary, metrics
+from .render import Chart, Table
+from .timeline import report_table, timeline
+
+__all__ = [
+    "Burst",
+    "Chart",
+    "Cost",
+    "DeployError",
+    "Deployment",
+    "Invocation",
+    "InvokeView",
+    "LogView",
+    "Table",
+    "burst",
+    "cheapest",
+    "cost_calculator",
+    "cost_curve",
+    "cost_table",
+    "deploy",
+    "deploy_code",
+    "deploy_files",
+    "functions_dir",
+    "invocations",
+    "invoke",
+    "lab_role",
+    "lambda_cost",
+    "load_ipython_extension",
+    "logs",
+    "metric_points",
+    "metric_summary",
+    "metrics",
+    "report_table",
+    "request_id",
+    "tail",
+    "timeline",
+]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext lablib.notebook`` registers the ``%%lambda`` and ``%invoke`` magics."""
+    from .magics import register
+
+    register(ipython)
