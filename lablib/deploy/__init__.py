@@ -1,0 +1,3 @@
+"""Safe Lambda deployments on the local AWS: CodeDeploy for Lambda (AppSpec, predefined and
+custom traffic-shifting configs, lifecycle hooks, rollback) and CloudWatch metric alarms
+evaluated for real, both running on the lab clock. ``plugin.install(local)`` wires them in."""
