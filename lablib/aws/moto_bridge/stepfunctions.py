@@ -1,0 +1,575 @@
+"""moto internals for Step Functions: switch on moto's ASL interpreter and close its gaps.
+
+moto 5.2 carries an Amazon States Language interpreter (ported from LocalStack) that is off
+by default (``default_user_config["stepfunctions"]["execute_state_machine"]``). ``enable()``
+switches it on and patches, at this one boundary, what a lab needs to behave like AWS:
+
+- the interpreter's AWS clients (Lambda, SQS, SNS, DynamoDB, ...) go to *our* endpoint
+  (moto would use ``http://localhost:5000``), and are cached instead of built per call;
+- Wait states and Retry intervals run on the lab clock (TimeoutSeconds and HeartbeatSeconds,
+  limits on a single run, stay in real time);
+- a Lambda timeout or out-of-memory surfaces as ``Lambda.Unknown``, and a Lambda API error
+  from a Task with a function ARN as ``Lambda.<ErrorCode>``, as AWS names them;
+- StartExecution without a name gets a generated one; SendTaskFailure keeps its cause;
+  StartSyncExecution exists (EXPRESS only); Express executions have express ARNs and no
+  DescribeExecution/GetExecutionHistory, as on AWS;
+- the interpreter's own log chatter stays out of notebooks.
+
+``check_patch_points()`` fails loudly when moto moved something we patch.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import importlib
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import moto
+from botocore.config import Config
+from moto.core.config import default_user_config
+from moto.core.exceptions import AWSError
+from moto.stepfunctions import exceptions as sfn_exceptions
+from moto.stepfunctions import responses as sfn_responses
+from moto.stepfunctions.parser import api as parser_api
+from moto.stepfunctions.parser import models as parser_models
+from moto.stepfunctions.parser import utils as parser_utils
+from moto.stepfunctions.parser.api import ExecutionStatus
+from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
+    CustomErrorName,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+    FailureEvent,
+)
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
+    lambda_eval_utils,
+    state_task_lambda,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+    state_task_service_lambda,
+)
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
+from moto.stepfunctions.parser.asl.eval.callback import callback
+from moto.stepfunctions.parser.backend import execution as parser_execution
+
+SUPPORTED_MOTO = ("5.2.",)
+
+# Modules that did ``from ...boto_client import boto_client_for``: each holds its own name.
+_CLIENT_USERS = (
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_batch",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_ecs",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_events",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_glue",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sns",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sqs",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_unsupported",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval.resource_eval_s3",
+)
+
+# Lambda reports these for failures of the environment rather than the handler; Step
+# Functions names them Lambda.Unknown (the handler returned no error type of its own).
+UNKNOWN_LAMBDA_ERRORS = frozenset(
+    {"Sandbox.Timedout", "Runtime.OutOfMemory", "Runtime.ExitError", "Runtime.Unknown"}
+)
+UNKNOWN_CAUSE = (
+    "The cause could not be determined because Lambda did not return an error type. "
+    "Returned payload: {payload}"
+)
+SYNC_POLL_S = 0.002
+
+
+class _Target:
+    """Where the interpreter's clients point and how long AWS waits take here."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        real_seconds: Callable[[float], float],
+        check_definition: Callable[[str], str | None] | None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.real_seconds = real_seconds
+        self.check_definition = check_definition
+        self.clients: dict[tuple[str, str], Any] = {}
+        self.lock = threading.Lock()
+
+    def client(self, region: str, service: str) -> Any:
+        key = (region, service)
+        with self.lock:
+            found = self.clients.get(key)
+            if found is None:
+                found = boto3.client(
+                    service,
+                    region_name=region,
+                    endpoint_url=self.endpoint,
+                    aws_access_key_id="testing",
+                    aws_secret_access_key="testing",
+                    aws_session_token="testing",
+                    config=Config(
+                        parameter_validation=False,
+                        retries={"total_max_attempts": 1, "mode": "standard"},
+                        connect_timeout=10,
+                        read_timeout=960,
+                        inject_host_prefix=False,
+                        max_pool_connections=50,
+                    ),
+                )
+                self.clients[key] = found
+            return found
+
+
+_targets: list[_Target] = []
+_patch_lock = threading.Lock()
+_patched = False
+_log_levels: dict[str, int] = {}
+
+
+def _current() -> _Target:
+    if not _targets:
+        raise RuntimeError(
+            "Step Functions executions need a running local AWS: call lablib.start() first"
+        )
+    return _targets[-1]
+
+
+def check_patch_points() -> None:
+    """Fail loudly when moto changed under us (called by ``enable`` and by a test)."""
+    if not moto.__version__.startswith(SUPPORTED_MOTO):
+        raise RuntimeError(
+            f"lablib's Step Functions bridge is tested with moto {SUPPORTED_MOTO[0]}x; "
+            f"found {moto.__version__}. Install the pinned range: pip install -e ."
+        )
+    if "stepfunctions" not in default_user_config:
+        raise RuntimeError("moto.core.config has no 'stepfunctions' switch any more")
+    checks: list[tuple[Any, str]] = [
+        (wait_function.WaitFunction, "_wait_interval"),
+        (retrier_decl, "time"),
+        (state_task_lambda.StateTaskLambda, "_from_error"),
+        (state_task_service_lambda.StateTaskServiceLambda, "_from_error"),
+        (state_task_service_lambda.StateTaskServiceLambda, "_error_cause_from_client_error"),
+        (lambda_eval_utils, "LambdaFunctionErrorException"),
+        (parser_models.StepFunctionsParserBackend, "start_execution"),
+        (parser_models.StepFunctionsParserBackend, "describe_execution"),
+        (parser_models.StepFunctionsParserBackend, "get_execution_history"),
+        (parser_models.StepFunctionsParserBackend, "stop_execution"),
+        (parser_execution, "SyncExecution"),
+        (sfn_responses.StepFunctionResponse, "send_task_failure"),
+        (parser_utils, "TMP_THREADS"),
+    ]
+    for module_name in _CLIENT_USERS:
+        checks.append((importlib.import_module(module_name), "boto_client_for"))
+    for owner, attr in checks:
+        if not hasattr(owner, attr):
+            raise RuntimeError(f"moto moved {getattr(owner, '__name__', owner)}.{attr}")
+
+
+def enable(
+    endpoint: str,
+    real_seconds: Callable[[float], float],
+    check_definition: Callable[[str], str | None] | None = None,
+) -> Callable[[], None]:
+    """Run state machines for real against ``endpoint``; returns a function that undoes it.
+
+    ``real_seconds`` converts an AWS wait (Wait state, Retry interval) into real seconds;
+    ``check_definition`` returns a problem description for a bad definition (or None), so
+    CreateStateMachine/UpdateStateMachine reject it with InvalidDefinition as AWS does.
+    """
+    with _patch_lock:
+        _install_patches()
+        target = _Target(endpoint, real_seconds, check_definition)
+        _targets.append(target)
+        default_user_config["stepfunctions"]["execute_state_machine"] = True
+        for name in ("moto.stepfunctions.parser",):
+            logger = logging.getLogger(name)
+            _log_levels.setdefault(name, logger.level)
+            logger.setLevel(logging.CRITICAL)
+
+    def disable() -> None:
+        with _patch_lock:
+            if target in _targets:
+                _targets.remove(target)
+            if not _targets:
+                default_user_config["stepfunctions"]["execute_state_machine"] = False
+                for name, level in _log_levels.items():
+                    logging.getLogger(name).setLevel(level)
+                _log_levels.clear()
+
+    return disable
+
+
+# -- patches ----------------------------------------------------------------------------------
+def _install_patches() -> None:
+    global _patched
+    if _patched:
+        return
+    check_patch_points()
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        return _current().client(region, service)
+
+    for module_name in _CLIENT_USERS:
+        importlib.import_module(module_name).boto_client_for = boto_client_for  # type: ignore[attr-defined]
+
+    wait_function.WaitFunction._wait_interval = _wait_interval  # type: ignore[method-assign]
+    retrier_decl.time = _LabTime()  # type: ignore[assignment]
+    _fix_error_codes()
+    _patch_lambda_errors()
+    _patch_callbacks()
+    _patch_backend()
+    _patch_responses()
+    _patched = True
+
+
+def _wait_interval(self: Any, env: Any, wait_seconds: float) -> None:
+    """A Wait state on the lab clock; stops early when the execution is stopped."""
+    if wait_seconds <= 0:
+        return
+    deadline = time.monotonic() + _current().real_seconds(float(wait_seconds))
+    while env.is_running():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        env.program_state_event.wait(left)
+
+
+class _LabTime:
+    """Stands in for the ``time`` module in moto's retrier: intervals on the lab clock."""
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(_current().real_seconds(float(seconds)))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
+def _patch_lambda_errors() -> None:
+    task_lambda = state_task_lambda.StateTaskLambda
+    service_lambda = state_task_service_lambda.StateTaskServiceLambda
+    original_task = task_lambda._from_error
+    original_service = service_lambda._from_error
+
+    def rename(event: FailureEvent) -> FailureEvent:
+        details = event.event_details or {}
+        for spec in details.values():
+            error = spec.get("error") if isinstance(spec, dict) else None
+            if error in UNKNOWN_LAMBDA_ERRORS:
+                spec["error"] = "Lambda.Unknown"
+                spec["cause"] = UNKNOWN_CAUSE.format(payload=spec.get("cause", ""))
+                event.error_name = CustomErrorName("Lambda.Unknown")  # type: ignore[misc]
+        return event
+
+    @functools.wraps(original_task)
+    def task_from_error(self: Any, env: Any, ex: Exception) -> FailureEvent:
+        from botocore.exceptions import ClientError
+
+        if isinstance(ex, ClientError):
+            # AWS: Lambda.ResourceNotFoundException etc.; moto: "Exception".
+            error, cause = service_lambda._error_cause_from_client_error(ex)
+            ex = lambda_eval_utils.LambdaFunctionErrorException(
+                "Unhandled", json.dumps({"errorType": error})
+            )
+            event = original_task(self, env, ex)
+            for spec in (event.event_details or {}).values():
+                spec["cause"] = cause
+            return event
+        return rename(original_task(self, env, ex))
+
+    @functools.wraps(original_service)
+    def service_from_error(self: Any, env: Any, ex: Exception) -> FailureEvent:
+        return rename(original_service(self, env, ex))
+
+    task_lambda._from_error = task_from_error  # type: ignore[method-assign]
+    service_lambda._from_error = service_from_error  # type: ignore[method-assign]
+
+
+def _type_of(state_machine: Any) -> str:
+    return str(getattr(state_machine, "type", None) or "STANDARD")
+
+
+def _fix_error_codes() -> None:
+    """moto's parser errors carry their AWS code in ``code``; moto's serializer reads TYPE."""
+    for value in vars(parser_api).values():
+        if (
+            isinstance(value, type)
+            and issubclass(value, AWSError)
+            and value.TYPE is None
+            and isinstance(getattr(value, "code", None), str)
+        ):
+            value.TYPE = value.code
+            value.STATUS = int(getattr(value, "status_code", 400))
+
+
+class InvalidDefinition(AWSError):
+    TYPE = "InvalidDefinition"
+    STATUS = 400
+
+
+class TaskTimedOut(AWSError):
+    TYPE = "TaskTimedOut"
+    STATUS = 400
+
+
+class InvalidToken(AWSError):
+    TYPE = "InvalidToken"
+    STATUS = 400
+
+
+# Task tokens handed out by callback (.waitForTaskToken) tasks, and those already answered.
+_issued: set[str] = set()
+_closed: set[str] = set()
+_CLOSED_CODES = ("InvalidToken", "TaskDoesNotExist", "TaskTimedOut", "")
+
+
+def _patch_callbacks() -> None:
+    """AWS answers a token twice (or after its task ended) with TaskTimedOut, a token it
+    never issued with InvalidToken, and accepts heartbeats for any open task."""
+    pool = callback.CallbackPoolManager
+    original_add = pool.add
+
+    @functools.wraps(original_add)
+    def add(self: Any, callback_id: str) -> Any:
+        _issued.add(callback_id)
+        return original_add(self, callback_id)
+
+    pool.add = add  # type: ignore[method-assign]
+    backend = parser_models.StepFunctionsParserBackend
+    originals = {
+        name: getattr(backend, name)
+        for name in ("send_task_success", "send_task_failure", "send_task_heartbeat")
+    }
+
+    def guarded(name: str) -> Callable[..., Any]:
+        original = originals[name]
+
+        @functools.wraps(original)
+        def send(self: Any, task_token: str, *args: Any, **kwargs: Any) -> Any:
+            if task_token in _closed:
+                raise TaskTimedOut(
+                    "Task Timed Out: 'Provided task does not exist anymore' "
+                    "(this token was already answered or its task ended)"
+                )
+            if task_token not in _issued:
+                raise InvalidToken(
+                    "Invalid Token: 'Invalid token' (no callback task issued this token; "
+                    "pass the value of $$.Task.Token that the task sent out)"
+                )
+            if name == "send_task_heartbeat" and _open_callback(self, task_token):
+                return None
+            try:
+                result = original(self, task_token, *args, **kwargs)
+            except Exception as exc:
+                # moto raises InvalidToken once the execution ended, TaskDoesNotExist or
+                # (unconstructible, so a TypeError) TaskTimedOut once the task gave up.
+                if isinstance(exc, AWSError) and exc.error_type not in _CLOSED_CODES:
+                    raise
+                _closed.add(task_token)
+                raise TaskTimedOut(
+                    "Task Timed Out: 'Provided task does not exist anymore' "
+                    "(its task or execution is no longer running)"
+                ) from None
+            if name != "send_task_heartbeat":
+                _closed.add(task_token)
+            return result
+
+        return send
+
+    for name in originals:
+        setattr(backend, name, guarded(name))
+
+
+def _open_callback(backend: Any, token: str) -> bool:
+    for execution in backend._get_executions(ExecutionStatus.RUNNING):
+        endpoint = execution.exec_worker.env.callback_pool_manager.get(token)
+        if endpoint is not None and endpoint.get_outcome() is None:
+            endpoint.notify_heartbeat()
+            return True
+    return False
+
+
+def _is_express_arn(arn: str) -> bool:
+    return arn.split(":")[5:6] == ["express"]
+
+
+def _express_arn(state_machine_arn: str, name: str) -> str:
+    prefix, _, sm_name = state_machine_arn.rpartition(":stateMachine:")
+    return f"{prefix}:express:{sm_name}:{name}:{uuid.uuid4()}"
+
+
+def _not_for_express(arn: str) -> None:
+    if _is_express_arn(arn):
+        raise sfn_exceptions.InvalidArn(
+            f"Invalid Arn: 'Resource type not valid in this context: express' ({arn}); "
+            "Express executions have no DescribeExecution or history: use "
+            "StartSyncExecution's response or the state machine's CloudWatch Logs"
+        )
+
+
+def _patch_backend() -> None:
+    backend = parser_models.StepFunctionsParserBackend
+    original_start = backend.start_execution
+    original_describe = backend.describe_execution
+    original_history = backend.get_execution_history
+    original_stop = backend.stop_execution
+
+    @functools.wraps(original_start)
+    def start_execution(
+        self: Any,
+        state_machine_arn: str,
+        name: str | None = None,
+        execution_input: str | None = None,
+        trace_header: str | None = None,
+    ) -> Any:
+        parser_utils.TMP_THREADS[:] = [t for t in parser_utils.TMP_THREADS if t.is_alive()]
+        name = name or str(uuid.uuid4())
+        execution = original_start(self, state_machine_arn, name, execution_input, trace_header)
+        state_machine = self.describe_state_machine(state_machine_arn)
+        # moto keeps the real type in ``type``; ``sm_type`` is always STANDARD.
+        if _type_of(state_machine) == "EXPRESS":
+            # AWS keeps no record of Express executions for the API: no list, no describe.
+            execution.sm_type = "EXPRESS"
+            if execution in state_machine.executions:
+                state_machine.executions.remove(execution)
+            express_arn = _express_arn(state_machine.arn, name)
+            execution.exec_arn = execution.execution_arn = express_arn
+        return execution
+
+    @functools.wraps(original_describe)
+    def describe_execution(self: Any, execution_arn: str) -> Any:
+        _not_for_express(execution_arn)
+        return original_describe(self, execution_arn)
+
+    @functools.wraps(original_history)
+    def get_execution_history(self: Any, execution_arn: str) -> Any:
+        _not_for_express(execution_arn)
+        return original_history(self, execution_arn)
+
+    @functools.wraps(original_stop)
+    def stop_execution(self: Any, execution_arn: str) -> Any:
+        _not_for_express(execution_arn)
+        execution = self.describe_execution(execution_arn)
+        if execution.status != ExecutionStatus.RUNNING:
+            raise sfn_exceptions.ExecutionDoesNotExist(
+                f"Execution Does Not Exist: '{execution_arn}' is not running "
+                f"(status {execution.status})"
+            )
+        original_stop(self, execution_arn)
+        deadline = time.monotonic() + 5
+        while execution.exec_status == ExecutionStatus.RUNNING and time.monotonic() < deadline:
+            time.sleep(SYNC_POLL_S)
+        if execution.stop_date is None:
+            execution.stop_date = datetime.datetime.now(tz=datetime.UTC)
+        return execution
+
+    original_create = backend.create_state_machine
+    original_update = backend.update_state_machine
+
+    @functools.wraps(original_create)
+    def create_state_machine(self: Any, name: str, definition: str, *a: Any, **kw: Any) -> Any:
+        _check(definition)
+        return original_create(self, name, definition, *a, **kw)
+
+    @functools.wraps(original_update)
+    def update_state_machine(
+        self: Any, arn: str, definition: Any = None, *a: Any, **kw: Any
+    ) -> Any:
+        if definition is not None:
+            _check(definition)
+        return original_update(self, arn, definition, *a, **kw)
+
+    backend.create_state_machine = create_state_machine  # type: ignore[method-assign]
+    backend.update_state_machine = update_state_machine  # type: ignore[method-assign]
+    backend.start_execution = start_execution  # type: ignore[method-assign]
+    backend.describe_execution = describe_execution  # type: ignore[method-assign]
+    backend.get_execution_history = get_execution_history  # type: ignore[method-assign]
+    backend.stop_execution = stop_execution  # type: ignore[method-assign]
+
+
+class _TypeNotSupported(AWSError):
+    TYPE = "StateMachineTypeNotSupported"
+    STATUS = 400
+
+
+def _check(definition: str) -> None:
+    check = _current().check_definition
+    problem = check(definition) if check is not None else None
+    if problem:
+        raise InvalidDefinition(f"Invalid State Machine Definition: '{problem}'")
+
+
+def _start_sync(backend: Any, state_machine_arn: str, name: str | None, data: str) -> Any:
+    state_machine = backend.describe_state_machine(state_machine_arn)
+    if _type_of(state_machine) != "EXPRESS":
+        raise _TypeNotSupported(
+            "This operation is not supported by this type of state machine: "
+            f"'{state_machine.name}' is STANDARD and StartSyncExecution needs EXPRESS; "
+            "use StartExecution, or create the state machine with type='EXPRESS'"
+        )
+    try:
+        json.loads(data)
+    except ValueError as exc:
+        raise sfn_exceptions.InvalidExecutionInput(
+            f"Invalid State Machine Execution Input: '{exc}'"
+        ) from None
+    name = name or str(uuid.uuid4())
+    execution = parser_execution.SyncExecution(
+        name=name,
+        sm_type="EXPRESS",
+        role_arn=state_machine.roleArn,
+        exec_arn=_express_arn(state_machine.arn, name),
+        account_id=backend.account_id,
+        region_name=backend.region_name,
+        state_machine=state_machine,
+        start_date=datetime.datetime.now(tz=datetime.UTC),
+        cloud_watch_logging_session=None,
+        input_data=data,
+        trace_header=None,
+        activity_store={},
+    )
+    execution.start()  # runs the program on this thread
+    return execution.to_start_sync_execution_output()
+
+
+def _patch_responses() -> None:
+    response_cls = sfn_responses.StepFunctionResponse
+
+    def send_task_failure(self: Any) -> Any:
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"),
+            error=self._get_param("error"),
+            cause=self._get_param("cause"),
+        )
+        return sfn_responses.EmptyResult()
+
+    def start_sync_execution(self: Any) -> Any:
+        started = time.perf_counter()
+        output = dict(
+            _start_sync(
+                self.stepfunction_backend,
+                self._get_param("stateMachineArn"),
+                self._get_param("name"),
+                self._get_param("input", if_none="{}"),
+            )
+        )
+        billed_ms = max(100, int((time.perf_counter() - started) * 1000 + 99) // 100 * 100)
+        output["billingDetails"] = {
+            "billedMemoryUsedInMB": 64,
+            "billedDurationInMilliseconds": billed_ms,
+        }
+        output["status"] = str(getattr(output["status"], "value", output["status"]))
+        return sfn_responses.ActionResult(output)
+
+    response_cls.send_task_failure = send_task_failure  # type: ignore[method-assign]
+    response_cls.start_sync_execution = start_sync_execution  # type: ignore[attr-defined]
