@@ -38,6 +38,7 @@ PLUGINS = (
     "lablib.events.plugin",
     "lablib.stepfunctions.plugin",
     "lablib.deploy.plugin",
+    "lablib.sam.plugin",
 )
 
 StartResponse = Callable[..., Any]
