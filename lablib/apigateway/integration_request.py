@@ -1,0 +1,128 @@
+"""Step 6: build what the backend receives: the Lambda proxy event, or the body rendered by
+the request mapping template chosen by Content-Type (with passthrough behaviour)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from lablib.apigateway import vtl
+from lablib.apigateway.context import Call
+from lablib.apigateway.errors import GatewayError
+from lablib.apigateway.model import IntegrationSpec
+
+PROXY_TYPES = ("AWS_PROXY", "HTTP_PROXY")
+DEFAULT_CONTENT_TYPE = "application/json"
+
+
+def _or_none(value: dict[str, Any]) -> dict[str, Any] | None:
+    return value or None
+
+
+def proxy_event(call: Call) -> dict[str, Any]:
+    """The REST API (payload format 1.0) Lambda proxy event; absent maps are null."""
+    req = call.request
+    body: str | None = None
+    encoded = False
+    if req.body:
+        try:
+            body = req.body.decode("utf-8")
+        except UnicodeDecodeError:
+            body = base64.b64encode(req.body).decode()
+            encoded = True
+    ctx = call.context_vars()
+    identity = {k: v for k, v in ctx["identity"].items() if k not in ("apiKey", "apiKeyId")}
+    if call.api_key_value is not None:
+        identity["apiKey"] = call.api_key_value
+        identity["apiKeyId"] = call.api_key_id
+    request_context: dict[str, Any] = {
+        "resourceId": ctx["resourceId"],
+        "resourcePath": ctx["resourcePath"],
+        "httpMethod": ctx["httpMethod"],
+        "extendedRequestId": ctx["extendedRequestId"],
+        "requestTime": ctx["requestTime"],
+        "path": ctx["path"],
+        "accountId": ctx["accountId"],
+        "protocol": ctx["protocol"],
+        "stage": ctx["stage"],
+        "domainPrefix": ctx["domainPrefix"],
+        "requestTimeEpoch": ctx["requestTimeEpoch"],
+        "requestId": ctx["requestId"],
+        "identity": identity,
+        "domainName": ctx["domainName"],
+        "deploymentId": call.api.deployment_id if call.api else None,
+        "apiId": ctx["apiId"],
+    }
+    if call.authorizer is not None or call.principal_id is not None:
+        request_context["authorizer"] = ctx["authorizer"]
+    return {
+        "resource": call.resource_path,
+        "path": req.path,
+        "httpMethod": req.method,
+        "headers": _or_none(req.header_map()),
+        "multiValueHeaders": _or_none(req.multi_headers()),
+        "queryStringParameters": _or_none(req.query_map()),
+        "multiValueQueryStringParameters": _or_none(req.multi_query()),
+        "pathParameters": _or_none(dict(call.path_params)),
+        "stageVariables": _or_none(dict(call.variables)),
+        "requestContext": request_context,
+        "body": body,
+        "isBase64Encoded": encoded,
+    }
+
+
+def template_params(call: Call) -> dict[str, dict[str, str]]:
+    req = call.request
+    return {
+        "path": dict(call.path_params),
+        "querystring": req.query_map(),
+        "header": req.header_map(),
+    }
+
+
+def content_type(call: Call) -> str:
+    raw = call.request.header("Content-Type") or DEFAULT_CONTENT_TYPE
+    return raw.split(";", 1)[0].strip().lower() or DEFAULT_CONTENT_TYPE
+
+
+def select_template(call: Call, integration: IntegrationSpec) -> str | None:
+    """The template to render, None to pass the body through; 415 per passthrough rules."""
+    templates = {k.lower(): v for k, v in integration.templates.items()}
+    wanted = content_type(call)
+    if wanted in templates:
+        return templates[wanted] or ""
+    behaviour = integration.passthrough
+    if behaviour == "NEVER" or (behaviour == "WHEN_NO_TEMPLATES" and templates):
+        raise GatewayError(
+            "UNSUPPORTED_MEDIA_TYPE",
+            f"no request template for Content-Type {wanted} and passthrough behaviour {behaviour}",
+        )
+    return None
+
+
+def build(call: Call, integration: IntegrationSpec) -> bytes:
+    """The integration request body (for proxy integrations, see ``proxy_event``)."""
+    source = select_template(call, integration)
+    if source is None:
+        call.info("Endpoint request body after transformations: (passthrough)")
+        return call.request.body
+    try:
+        rendered = vtl.render(
+            source,
+            call.request.body,
+            template_params(call),
+            _context_with_overrides(call),
+            call.variables,
+        )
+    except vtl.TemplateProblem as exc:
+        raise GatewayError(
+            "API_CONFIGURATION_ERROR",
+            f"Execution failed due to configuration error: request template: {exc}",
+        ) from None
+    call.info(f"Endpoint request body after transformations: {rendered[:1000]}")
+    return rendered.encode()
+
+
+def _context_with_overrides(call: Call) -> dict[str, Any]:
+    ctx = call.context_vars()
+    return ctx

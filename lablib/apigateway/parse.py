@@ -1,0 +1,91 @@
+"""Step 1 of the chain: turn the WSGI environ of a stage-URL request into a ``Request``.
+
+Stage URL: ``/restapis/{api_id}/{stage}/_user_request_/{path}``. Header names arrive through
+WSGI upper-cased, so they are shown in the usual Title-Case (``content-type`` ->
+``Content-Type``); AWS keeps the client's spelling.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+from urllib.parse import parse_qsl
+
+from lablib.apigateway.context import Request
+from lablib.apigateway.errors import GatewayError
+
+USER_REQUEST = re.compile(
+    r"^/restapis/(?P<api>[^/]+)/(?P<stage>[^/]+)/_user_request_(?P<path>/.*)?$"
+)
+MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit: 10 MB
+_SPECIAL = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
+
+
+def matches(environ: dict[str, Any]) -> bool:
+    path: str = environ.get("PATH_INFO", "")
+    return path.startswith("/restapis/") and "/_user_request_" in path
+
+
+def _wsgi_text(value: str) -> str:
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
+def _headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
+    headers: list[tuple[str, str]] = []
+    for key, value in environ.items():
+        if key in _SPECIAL:
+            if value:
+                headers.append((_SPECIAL[key], str(value)))
+        elif key.startswith("HTTP_"):
+            name = "-".join(part.capitalize() for part in key[5:].split("_"))
+            headers.append((name, _wsgi_text(str(value))))
+    return headers
+
+
+def parse(environ: dict[str, Any]) -> Request:
+    """Raise GatewayError for a body over 10 MB (413) after draining it."""
+    path_info = _wsgi_text(environ.get("PATH_INFO", ""))
+    found = USER_REQUEST.match(path_info)
+    if found is None:
+        raise GatewayError("MISSING_AUTHENTICATION_TOKEN", f"not a stage URL: {path_info}")
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    stream = environ["wsgi.input"]
+    if length > MAX_BODY:
+        remaining = length
+        while remaining > 0:
+            chunk = stream.read(min(remaining, 1 << 20))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+        raise GatewayError(
+            "REQUEST_TOO_LARGE", f"request body of {length} bytes is over the 10 MB limit"
+        )
+    body: bytes = stream.read(length) if length else b""
+    path = found.group("path") or "/"
+    if len(path) > 1 and path.endswith("/"):
+        path = path.rstrip("/") or "/"
+    headers = _headers(environ)
+    source_ip = str(environ.get("REMOTE_ADDR") or "127.0.0.1")
+    api_id, stage = found.group("api"), found.group("stage")
+    headers = [(k, v) for k, v in headers if k.lower() != "host"]
+    headers.append(("Host", f"{api_id}.execute-api.amazonaws.com"))
+    headers.append(("X-Amzn-Trace-Id", f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}"))
+    headers.append(("X-Forwarded-For", source_ip))
+    headers.append(("X-Forwarded-Port", "443"))
+    headers.append(("X-Forwarded-Proto", "https"))
+    query = parse_qsl(_wsgi_text(environ.get("QUERY_STRING", "")), keep_blank_values=True)
+    return Request(
+        method=str(environ.get("REQUEST_METHOD", "GET")).upper(),
+        path=path,
+        raw_path=path_info,
+        query=query,
+        headers=headers,
+        body=body,
+        source_ip=source_ip,
+        api_id=api_id,
+        stage=stage,
+    )

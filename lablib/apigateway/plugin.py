@@ -1,0 +1,36 @@
+"""API Gateway plugin for the local AWS: serves stage URLs
+(``/restapis/{api}/{stage}/_user_request_/{path}``) through the handler chain and adds the
+control-plane shims moto lacks. ``install(local)`` is called by ``lablib.aws.server``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lablib.apigateway import parse
+from lablib.apigateway.control import ControlShims
+from lablib.apigateway.gateway import Gateway
+from lablib.aws.moto_bridge import apigateway as bridge
+
+
+class ApiGatewayPlugin:
+    def __init__(self, local: Any) -> None:
+        bridge.check_patch_points()
+        self.gateway = Gateway(local)
+        self.control = ControlShims(self.gateway, local.front.moto_app)
+        local.front.add_route(self._drain_then_pass, self.control)
+        local.front.add_route(self.control.matches, self.control)
+        local.front.add_route(parse.matches, self.gateway)
+
+    def _drain_then_pass(self, environ: dict[str, Any]) -> bool:
+        """Never serves anything: before moto answers a request, let the telemetry thread
+        finish writing, so a learner reading logs or metrics sees every earlier request."""
+        if not parse.matches(environ):
+            self.gateway.telemetry.drain()
+        return False
+
+    def close(self) -> None:
+        self.gateway.close()
+
+
+def install(local: Any) -> ApiGatewayPlugin:
+    return ApiGatewayPlugin(local)
