@@ -102,20 +102,28 @@ class Front:
         if method == "POST" and path.rstrip("/") == FUNCTIONS_PATH:
             problem = _check_create(body)
             if problem:
-                return error(start_response, 400, "InvalidParameterValueException", problem)
+                return error(start_response, 400, _code_for(problem), problem)
         elif method == "PUT" and path.endswith("/code"):
             problem = _check_code(body)
             if problem:
-                return error(start_response, 400, "InvalidParameterValueException", problem)
+                return error(start_response, 400, _code_for(problem), problem)
         elif method == "PUT" and path.endswith("/configuration"):
             problem = _check_config(body)
             if problem:
-                return error(start_response, 400, "InvalidParameterValueException", problem)
+                return error(start_response, 400, _code_for(problem), problem)
         result = self.moto_app(environ, start_response)
         if method in ("PUT", "DELETE") and path.startswith(FUNCTIONS_PATH + "/"):
             name = path[len(FUNCTIONS_PATH) + 1 :].split("/")[0]
             self.lambda_plane.scheduler.retire(moto_bridge.split_name(_unquote(name), None)[0])
         return result
+
+
+def _code_for(problem: str) -> str:
+    return (
+        "ValidationException"
+        if problem.startswith("1 validation error")
+        else ("InvalidParameterValueException")
+    )
 
 
 def _unquote(text: str) -> str:
@@ -162,8 +170,23 @@ def _check_code(body: bytes) -> str | None:
     return None
 
 
+_LIMITS = (
+    ("MemorySize", "memorySize", 128, 10240),
+    ("Timeout", "timeout", 1, 900),
+)
+
+
 def _check_config(body: bytes) -> str | None:
     spec = _json(body)
+    for key, field, low, high in _LIMITS:
+        value = spec.get(key)
+        if isinstance(value, int) and not low <= value <= high:
+            bound = "less" if value > high else "greater"
+            limit = high if value > high else low
+            return (
+                f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
+                f"constraint: Member must have value {bound} than or equal to {limit}"
+            )
     if "Runtime" in spec and spec["Runtime"] not in KNOWN_RUNTIMES:
         return f"Value {spec['Runtime']} at 'runtime' failed to satisfy constraint"
     variables = (spec.get("Environment") or {}).get("Variables") or {}

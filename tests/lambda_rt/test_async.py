@@ -34,6 +34,7 @@ def queue(sqs: Any, name: str) -> tuple[str, str]:
 
 
 def test_two_retries_then_dlq_with_attributes(aws: Any, lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.async-retries-two, lambda.dlq-message-attributes."""
     sqs = aws.client("sqs")
     trace_url, _ = queue(sqs, "trace-retries")
     dlq_url, dlq_arn = queue(sqs, "dlq-retries")
@@ -61,6 +62,7 @@ def test_two_retries_then_dlq_with_attributes(aws: Any, lam: Any, make_function:
 
 
 def test_retry_setting_and_failure_destination(aws: Any, lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.async-retries-two, lambda.destination-failure-record."""
     sqs = aws.client("sqs")
     trace_url, _ = queue(sqs, "trace-dest")
     dest_url, dest_arn = queue(sqs, "on-failure")

@@ -34,6 +34,7 @@ def log_messages(aws: Any, name: str) -> list[str]:
 
 
 def test_warm_environment_keeps_globals_and_tmp(lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.warm-globals-persist."""
     name = make_function(COUNTER)
     first = payload_of(lam.invoke(FunctionName=name))
     second = payload_of(lam.invoke(FunctionName=name))
@@ -52,6 +53,7 @@ def test_private_tmp_per_environment(lam: Any, make_function: Any) -> None:
 
 
 def test_log_lines(aws: Any, lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.report-line-fields, lambda.log-line-order, lambda.log-group-stream-names."""
     code = """
 import logging
 logger = logging.getLogger()
@@ -92,6 +94,7 @@ def handler(event, context):
 
 
 def test_metrics(aws: Any, lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.metrics-published."""
     name = make_function("def handler(e, c):\n    if e.get('fail'):\n        raise ValueError\n")
     for payload in (b"{}", b"{}", b'{"fail": true}'):
         lam.invoke(FunctionName=name, Payload=payload)
@@ -117,6 +120,7 @@ def test_metrics(aws: Any, lam: Any, make_function: Any) -> None:
 
 
 def test_reserved_concurrency_throttles(aws: Any, lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.reserved-zero-throttles, lambda.metrics-published."""
     name = make_function("import time\ndef handler(e, c):\n    time.sleep(1)\n    return 1\n")
     lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=2)
     results: list[str] = []
@@ -156,6 +160,7 @@ def test_reserved_concurrency_throttles(aws: Any, lam: Any, make_function: Any) 
 
 
 def test_versions_and_weighted_alias(lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.executed-version."""
     name = make_function("def handler(e, c):\n    return 'v1'\n")
     assert lam.publish_version(FunctionName=name)["Version"] == "1"
     assert lam.publish_version(FunctionName=name)["Version"] == "1"  # unchanged code
@@ -184,6 +189,7 @@ def test_versions_and_weighted_alias(lam: Any, make_function: Any) -> None:
 
 
 def test_layer_python_dir_is_importable(lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.layers-opt."""
     layer = lam.publish_layer_version(
         LayerName="shared-utils",
         Content={

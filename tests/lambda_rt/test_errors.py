@@ -18,6 +18,7 @@ def invoke_error(lam: Any, name: str, payload: bytes = b"{}") -> tuple[dict[str,
 
 
 def test_handler_exception_shape(lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.unhandled-error-shape."""
     code = "def handler(event, context):\n    raise ValueError('boom ' + event['x'])\n"
     name = make_function(code)
     response, body = invoke_error(lam, name, b'{"x": "now"}')
@@ -32,6 +33,7 @@ def test_handler_exception_shape(lam: Any, make_function: Any) -> None:
 
 
 def test_import_error(lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.import-error-shape."""
     name = make_function("import not_installed_anywhere\ndef handler(e, c):\n    pass\n")
     _, body = invoke_error(lam, name)
     assert body == {
@@ -43,6 +45,7 @@ def test_import_error(lam: Any, make_function: Any) -> None:
 
 
 def test_missing_handler_function(lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.import-error-shape."""
     name = make_function("def other(e, c):\n    pass\n")
     _, body = invoke_error(lam, name)
     assert body["errorType"] == "Runtime.HandlerNotFound"
@@ -72,6 +75,7 @@ def test_exception_at_import_keeps_its_type(lam: Any, make_function: Any) -> Non
 
 
 def test_marshal_error(lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.marshal-error."""
     name = make_function("def handler(e, c):\n    return {1, 2}\n")
     _, body = invoke_error(lam, name)
     assert body["errorType"] == "Runtime.MarshalError"
@@ -81,6 +85,7 @@ def test_marshal_error(lam: Any, make_function: Any) -> None:
 
 
 def test_timeout_discards_environment(lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.timeout-message, lambda.warm-globals-persist."""
     code = """
 import time
 CALLS = 0
@@ -147,6 +152,7 @@ def handler(event, context):
 
 
 def test_response_too_large(lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.response-size-limit."""
     name = make_function("def handler(e, c):\n    return 'x' * (7 * 1024 * 1024)\n")
     _, body = invoke_error(lam, name)
     assert body["errorType"] == "Function.ResponseSizeTooLarge"
@@ -183,3 +189,30 @@ def test_unavailable_runtime_says_so(lam: Any, make_function: Any) -> None:
     with pytest.raises(ClientError) as info:
         lam.invoke(FunctionName=name)
     assert "not available in this local lab" in info.value.response["Error"]["Message"]
+
+
+@pytest.mark.parametrize(
+    ("config", "fragment"),
+    [
+        ({"MemorySize": 10241}, "memorySize"),
+        ({"Timeout": 901}, "timeout"),
+        ({"EphemeralStorage": {"Size": 10241}}, "ephemeralStorage"),
+    ],
+)
+def test_configuration_limits(make_function: Any, config: dict[str, Any], fragment: str) -> None:
+    """Verifies: lambda.config-limits-validation."""
+    with pytest.raises(ClientError) as info:
+        make_function("def handler(e, c):\n    pass\n", **config)
+    assert fragment in info.value.response["Error"]["Message"]
+
+
+def test_configuration_defaults_and_maximums(lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.config-limits-validation."""
+    name = make_function("def handler(e, c):\n    pass\n")
+    config = lam.get_function_configuration(FunctionName=name)
+    assert (config["Timeout"], config["MemorySize"]) == (3, 128)
+    assert config["EphemeralStorage"] == {"Size": 512}
+    big = make_function("def handler(e, c):\n    pass\n", MemorySize=10240, Timeout=900,
+                        EphemeralStorage={"Size": 10240})  # fmt: skip
+    config = lam.get_function_configuration(FunctionName=big)
+    assert (config["Timeout"], config["MemorySize"]) == (900, 10240)

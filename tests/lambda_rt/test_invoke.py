@@ -19,6 +19,7 @@ def handler(event, context):
 
 
 def test_sync_invoke_returns_handler_value(lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.sync-invoke-200."""
     name = make_function(HELLO)
     response = lam.invoke(FunctionName=name, Payload=b'{"a": 1}')
     assert response["StatusCode"] == 200
@@ -36,6 +37,7 @@ def test_none_is_null(lam: Any, make_function: Any) -> None:
 
 
 def test_dry_run_is_204_and_runs_nothing(lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.dryrun-204."""
     name = make_function("def handler(e, c):\n    print('RAN')\n")
     response = lam.invoke(FunctionName=name, InvocationType="DryRun")
     assert response["StatusCode"] == 204
@@ -43,6 +45,7 @@ def test_dry_run_is_204_and_runs_nothing(lam: Any, make_function: Any) -> None:
 
 
 def test_event_is_202_and_runs_later(aws: Any, lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.event-invoke-202."""
     sqs = aws.client("sqs")
     url = sqs.create_queue(QueueName="event-proof")["QueueUrl"]
     code = f"""
@@ -59,6 +62,7 @@ def handler(event, context):
 
 
 def test_unknown_function_is_404(lam: Any) -> None:
+    """Verifies: lambda.invoke-api-errors."""
     with pytest.raises(ClientError) as info:
         lam.invoke(FunctionName="does-not-exist")
     assert info.value.response["Error"]["Code"] == "ResourceNotFoundException"
@@ -66,6 +70,7 @@ def test_unknown_function_is_404(lam: Any) -> None:
 
 
 def test_bad_json_payload_is_400(lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.invoke-api-errors."""
     name = make_function(HELLO)
     with pytest.raises(ClientError) as info:
         lam.invoke(FunctionName=name, Payload=b"{not json")
@@ -74,6 +79,7 @@ def test_bad_json_payload_is_400(lam: Any, make_function: Any) -> None:
 
 
 def test_tail_returns_last_4kb_of_this_invocation(lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.tail-log-4kb."""
     name = make_function("def handler(e, c):\n    print('x' * 100)\n    print('marker-line')\n")
     response = lam.invoke(FunctionName=name, LogType="Tail")
     log = base64.b64decode(response["LogResult"]).decode()
@@ -85,6 +91,7 @@ def test_tail_returns_last_4kb_of_this_invocation(lam: Any, make_function: Any) 
 
 
 def test_context_and_environment(lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.context-fields."""
     code = """
 import os, tempfile
 def handler(event, context):
@@ -132,6 +139,7 @@ def handler(event, context):
 
 
 def test_reserved_environment_variable_is_rejected(lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.env-vars-reserved."""
     with pytest.raises(ClientError) as info:
         make_function(HELLO, Environment={"Variables": {"AWS_REGION": "eu-west-1"}})
     assert info.value.response["Error"]["Code"] == "InvalidParameterValueException"
@@ -139,6 +147,7 @@ def test_reserved_environment_variable_is_rejected(lam: Any, make_function: Any)
 
 
 def test_qualified_arn_in_context(lam: Any, make_function: Any) -> None:
+    """Verifies: lambda.executed-version, lambda.context-fields."""
     name = make_function("def handler(e, c):\n    return c.invoked_function_arn\n")
     lam.publish_version(FunctionName=name)
     response = lam.invoke(FunctionName=name, Qualifier="1")
