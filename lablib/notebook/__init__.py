@@ -36,6 +36,7 @@ from .deploy import (
     deploy_files,
     functions_dir,
     lab_role,
+    zip_files,
 )
 from .invoke import InvokeView, invoke
 from .logs import Invocation, LogView, invocations, logs, request_id, tail
@@ -75,6 +76,7 @@ __all__ = [
     "request_id",
     "tail",
     "timeline",
+    "zip_files",
 ]
 
 

@@ -1,0 +1,170 @@
+"""IPython magics: write a handler in a cell, re-run to redeploy, invoke and see it inline.
+
+``%load_ext lablib.notebook`` registers:
+
+- ``%%lambda NAME [--runtime python3.12] [--memory 128] [--timeout 3] [--tmp 512]
+  [--env K=V ...] [--requirements PKG ...] [--handler handler]``: deploys the cell as
+  ``app.py`` of function NAME through boto3 (create, or update only what changed, then wait
+  until Active). An update retires the warm environments, so the next invoke is cold.
+  Requirements are pip-installed into a layer built locally (cached by their list).
+- ``%invoke NAME [JSON]``: invokes and shows payload, status, function error, the log
+  excerpt, duration / billed duration / memory used and whether it was a cold start.
+
+Bad input (unknown option, syntax error, bad name, missing requirement) is a UsageError with
+a specific message, raised before anything is deployed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .deploy import DeployError, deploy_code, zip_files
+from .invoke import invoke
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse would exit the kernel
+        from IPython.core.error import UsageError
+
+        raise UsageError(f"{self.prog}: {message}\n{self.format_usage()}")
+
+
+def _lambda_parser() -> _Parser:
+    parser = _Parser(prog="%%lambda", add_help=False)
+    parser.add_argument("name")
+    parser.add_argument("--runtime", default="python3.12")
+    parser.add_argument("--memory", type=int, default=128)
+    parser.add_argument("--timeout", type=int, default=3)
+    parser.add_argument("--tmp", type=int, default=512)
+    parser.add_argument("--handler", default="handler")
+    parser.add_argument("--env", action="append", default=[], metavar="K=V")
+    parser.add_argument("--requirements", nargs="+", action="extend", default=[], metavar="PKG")
+    return parser
+
+
+def parse_env(pairs: list[str]) -> dict[str, str]:
+    """``["K=V", ...]`` to a dict, with a clear error for anything else."""
+    from IPython.core.error import UsageError
+
+    env: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"%%lambda --env {pair!r}: write KEY=VALUE, e.g. --env TABLE=orders")
+        env[key] = value
+    return env
+
+
+def requirements_layer(requirements: list[str]) -> str:
+    """Publish (once per requirement list) a layer with ``requirements`` pip-installed under
+    ``python/``; returns its version ARN. Raises UsageError when pip cannot install them."""
+    from IPython.core.error import UsageError
+
+    from ._aws import client
+
+    wanted = sorted(requirements)
+    digest = hashlib.sha256("\n".join(wanted).encode()).hexdigest()[:12]
+    name = f"requirements-{digest}"
+    lam = client("lambda")
+    versions = lam.list_layer_versions(LayerName=name).get("LayerVersions", [])
+    if versions:
+        arn: str = versions[0]["LayerVersionArn"]
+        return arn
+    with tempfile.TemporaryDirectory(prefix="lablib-layer-") as tmp:
+        target = Path(tmp) / "python"
+        command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        done = subprocess.run(
+            [*command, "--target", str(target), *wanted], capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["pip failed"])[-1]
+            raise UsageError(f"%%lambda --requirements {' '.join(wanted)}: {last}")
+        files = {
+            str(path.relative_to(tmp)): path.read_bytes()
+            for path in sorted(Path(tmp).rglob("*"))
+            if path.is_file() and "__pycache__" not in path.parts
+        }
+    published = lam.publish_layer_version(
+        LayerName=name,
+        Description="pip: " + " ".join(wanted),
+        Content={"ZipFile": zip_files(files)},
+        CompatibleRuntimes=["python3.12", "python3.11", "python3.13"],
+    )
+    arn = published["LayerVersionArn"]
+    return arn
+
+
+def lambda_cell(line: str, cell: str) -> Any:
+    """The ``%%lambda`` cell magic (see the module docstring)."""
+    from IPython.core.error import UsageError
+
+    args = _lambda_parser().parse_args(shlex.split(line))
+    env = parse_env(args.env)
+    try:
+        compile(cell, "app.py", "exec")
+    except SyntaxError as exc:
+        raise UsageError(
+            f"%%lambda {args.name}: not deployed, app.py line {exc.lineno}: {exc.msg} "
+            "(AWS would accept the zip and fail every invoke with Runtime.UserCodeSyntaxError)"
+        ) from None
+    layers = [requirements_layer(args.requirements)] if args.requirements else []
+    try:
+        deployment = deploy_code(
+            args.name,
+            cell,
+            handler=args.handler,
+            runtime=args.runtime,
+            memory=args.memory,
+            timeout=args.timeout,
+            ephemeral_storage=args.tmp,
+            environment=env,
+            layers=layers,
+        )
+    except DeployError as exc:
+        raise UsageError(f"%%lambda: {exc}") from None
+    except Exception as exc:  # an AWS API error: show AWS's own words
+        response = getattr(exc, "response", None)
+        if response is None:
+            raise
+        error = response.get("Error", {})
+        raise UsageError(
+            f"%%lambda {args.name}: AWS rejected it: {error.get('Code')}: {error.get('Message')}"
+        ) from None
+    note = "; the next invoke is a cold start" if deployment.action != "unchanged" else ""
+    print(f"{deployment!r}{note}")
+    return None
+
+
+def invoke_line(line: str) -> Any:
+    """The ``%invoke NAME [JSON]`` line magic."""
+    from IPython.core.error import UsageError
+
+    name, _, rest = line.strip().partition(" ")
+    if not name:
+        raise UsageError('%invoke NAME [JSON payload], e.g. %invoke orders {"id": 1}')
+    try:
+        payload = json.loads(rest) if rest.strip() else {}
+    except ValueError as exc:
+        raise UsageError(f"%invoke {name}: the payload is not JSON ({exc})") from None
+    try:
+        return invoke(name, payload)
+    except Exception as exc:
+        response = getattr(exc, "response", None)
+        if response is None:
+            raise
+        error = response.get("Error", {})
+        raise UsageError(f"%invoke {name}: {error.get('Code')}: {error.get('Message')}") from None
+
+
+def register(ipython: Any) -> None:
+    """Register ``%%lambda`` and ``%invoke`` with an IPython shell."""
+    ipython.register_magic_function(lambda_cell, magic_kind="cell", magic_name="lambda")
+    ipython.register_magic_function(invoke_line, magic_kind="line", magic_name="invoke")
