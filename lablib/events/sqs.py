@@ -120,7 +120,10 @@ class SqsPoller:
             if left <= 0:
                 break
             bridge.sqs_wait(self.queue_arn, min(left, IDLE_WAIT_S))
-            batch += bridge.sqs_receive(self.queue_arn, size - len(batch), visibility)
+            more = bridge.sqs_receive(self.queue_arn, size - len(batch), visibility)
+            if more:  # a message seen again (its visibility ran out) keeps its newest receipt
+                fresh = {r["messageId"]: r for r in more}
+                batch = [fresh.pop(r["messageId"], r) for r in batch] + list(fresh.values())
         return batch
 
     # -- invoking ------------------------------------------------------------------------------

@@ -76,7 +76,7 @@ def unique(prefix: str) -> str:
 
 
 @pytest.fixture
-def results(clients: Any) -> "Results":
+def results(clients: Any) -> Results:
     url = clients.sqs.create_queue(QueueName=unique("results"))["QueueUrl"]
     return Results(clients.sqs, url)
 
