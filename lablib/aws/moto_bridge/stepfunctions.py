@@ -47,8 +47,16 @@ from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name
 )
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
     FailureEvent,
+    FailureEventException,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+    StatesErrorName,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+    StatesErrorNameType,
 )
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.state.choice import state_choice
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
     lambda_eval_utils,
     state_task_lambda,
@@ -58,6 +66,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service impor
 )
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
 from moto.stepfunctions.parser.asl.eval.callback import callback
+from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.backend import execution as parser_execution
 
 SUPPORTED_MOTO = ("5.2.",)
@@ -161,6 +170,9 @@ def check_patch_points() -> None:
         (state_task_service_lambda.StateTaskServiceLambda, "_from_error"),
         (state_task_service_lambda.StateTaskServiceLambda, "_error_cause_from_client_error"),
         (lambda_eval_utils, "LambdaFunctionErrorException"),
+        (state_choice.StateChoice, "_eval_state"),
+        (StatesErrorNameType, "StatesNoChoiceMatched"),
+        (callback.CallbackPoolManager, "add"),
         (parser_models.StepFunctionsParserBackend, "start_execution"),
         (parser_models.StepFunctionsParserBackend, "describe_execution"),
         (parser_models.StepFunctionsParserBackend, "get_execution_history"),
@@ -227,6 +239,7 @@ def _install_patches() -> None:
     retrier_decl.time = _LabTime()  # type: ignore[assignment]
     _fix_error_codes()
     _patch_lambda_errors()
+    _patch_choice()
     _patch_callbacks()
     _patch_backend()
     _patch_responses()
@@ -297,6 +310,43 @@ def _patch_lambda_errors() -> None:
 
 def _type_of(state_machine: Any) -> str:
     return str(getattr(state_machine, "type", None) or "STANDARD")
+
+
+def _patch_choice() -> None:
+    """No rule matched and no Default: AWS fails with States.NoChoiceMatched (moto: Runtime)."""
+    choice_cls = state_choice.StateChoice
+    original = choice_cls._eval_state
+
+    @functools.wraps(original)
+    def eval_state(self: Any, env: Any) -> None:
+        if self.default_state is None:
+            matched = False
+            for rule in self.choices_decl.rules:
+                rule.eval(env)
+                if env.stack.pop() is True:
+                    matched = True
+                    break
+            if not matched:
+                error = StatesErrorNameType.StatesNoChoiceMatched.to_name()
+                raise FailureEventException(
+                    failure_event=FailureEvent(
+                        env=env,
+                        error_name=StatesErrorName(typ=StatesErrorNameType.StatesNoChoiceMatched),
+                        event_type=parser_api.HistoryEventType.ExecutionFailed,
+                        event_details=EventDetails(
+                            executionFailedEventDetails=parser_api.ExecutionFailedEventDetails(
+                                error=error,
+                                cause=(
+                                    f"No Choice Rule of state '{self.name}' matched its input "
+                                    "and it has no Default state"
+                                ),
+                            )
+                        ),
+                    )
+                )
+        original(self, env)
+
+    choice_cls._eval_state = eval_state  # type: ignore[method-assign]
 
 
 def _fix_error_codes() -> None:
@@ -449,7 +499,17 @@ def _patch_backend() -> None:
     @functools.wraps(original_describe)
     def describe_execution(self: Any, execution_arn: str) -> Any:
         _not_for_express(execution_arn)
-        return original_describe(self, execution_arn)
+        execution = original_describe(self, execution_arn)
+        # The interpreter keeps the output as a Python value; moto's response writes a str
+        # as is, so a string result ("ok") came out as invalid JSON. Encode it once, as AWS.
+        if (
+            execution.status == ExecutionStatus.SUCCEEDED
+            and isinstance(execution, parser_execution.Execution)
+            and not getattr(execution, "lablib_output_encoded", False)
+        ):
+            execution.output = json.dumps(execution.output, separators=(",", ":"))
+            execution.lablib_output_encoded = True
+        return execution
 
     @functools.wraps(original_history)
     def get_execution_history(self: Any, execution_arn: str) -> Any:
