@@ -17,9 +17,18 @@ def register(sub: Any) -> None:
     serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: free)")
     serve.add_argument("--region", default="us-east-1")
     serve.set_defaults(handler=cmd_serve)
+    fid = sub.add_parser("fidelity", help="print what the local AWS simulates, and how")
+    fid.set_defaults(handler=cmd_fidelity)
     lab = sub.add_parser("lab", help="open JupyterLab with the local AWS ready")
     lab.add_argument("--port", type=int, default=0)
     lab.set_defaults(handler=cmd_lab)
+
+
+def cmd_fidelity(args: argparse.Namespace) -> int:
+    from lablib.aws import fidelity
+
+    print(fidelity.table())
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -20,7 +21,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from lablib.aws import moto_bridge
+from lablib.aws import fidelity, moto_bridge
 from lablib.aws.clock import LabClock
 from lablib.aws.guard import require_loopback
 from lablib.aws.lambda_api import LambdaDataPlane, error
@@ -91,7 +92,7 @@ class Front:
         self.lambda_plane.scheduler.telemetry.drain()
         path: str = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "")
-        if path.startswith(FUNCTIONS_PATH) or path.startswith("/2017-10-31/functions"):
+        if path.startswith(_LAMBDA_CONTROL_PREFIXES):
             return self._lambda_control(environ, start_response, path, method)
         return self.moto_app(environ, start_response)
 
@@ -99,6 +100,12 @@ class Front:
         self, environ: dict[str, Any], start_response: StartResponse, path: str, method: str
     ) -> Iterable[bytes]:
         body = _read_body(environ)
+        operation = _lambda_operation(method, path)
+        if operation:
+            try:
+                fidelity.check("lambda", operation, _json(body))
+            except fidelity.NotSimulated as exc:
+                return error(start_response, 400, "InvalidParameterValueException", str(exc))
         if method == "POST" and path.rstrip("/") == FUNCTIONS_PATH:
             problem = _check_create(body)
             if problem:
@@ -116,6 +123,39 @@ class Front:
             name = path[len(FUNCTIONS_PATH) + 1 :].split("/")[0]
             self.lambda_plane.scheduler.retire(moto_bridge.split_name(_unquote(name), None)[0])
         return result
+
+
+_LAMBDA_CONTROL_PREFIXES = (
+    FUNCTIONS_PATH,
+    "/2017-10-31/functions",
+    "/2019-09-25/functions",
+    "/2018-10-31/layers",
+)
+_LAMBDA_OPERATIONS = (
+    ("POST", re.compile(r"^/2015-03-31/functions/?$"), "CreateFunction"),
+    (
+        "PUT",
+        re.compile(r"^/2015-03-31/functions/[^/]+/configuration$"),
+        "UpdateFunctionConfiguration",
+    ),
+    ("PUT", re.compile(r"^/2015-03-31/functions/[^/]+/code$"), "UpdateFunctionCode"),
+    ("POST", re.compile(r"^/2015-03-31/functions/[^/]+/versions$"), "PublishVersion"),
+    ("POST", re.compile(r"^/2015-03-31/functions/[^/]+/aliases$"), "CreateAlias"),
+    ("PUT", re.compile(r"^/2015-03-31/functions/[^/]+/aliases/[^/]+$"), "UpdateAlias"),
+    (
+        "PUT",
+        re.compile(r"^/2019-09-25/functions/[^/]+/event-invoke-config$"),
+        "PutFunctionEventInvokeConfig",
+    ),
+    ("POST", re.compile(r"^/2018-10-31/layers/[^/]+/versions$"), "PublishLayerVersion"),
+)
+
+
+def _lambda_operation(method: str, path: str) -> str | None:
+    for verb, pattern, operation in _LAMBDA_OPERATIONS:
+        if method == verb and pattern.match(path):
+            return operation
+    return None
 
 
 def _code_for(problem: str) -> str:
