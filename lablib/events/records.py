@@ -10,7 +10,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, unquote_plus
 
 ACCOUNT = "123456789012"
 
@@ -39,7 +39,8 @@ def s3_record(
     quoted: bool = False,
 ) -> dict[str, Any]:
     """One S3 notification record. ``event_name`` like ``ObjectCreated:Put``."""
-    obj: dict[str, Any] = {"key": key if quoted else quote_plus(key)}
+    # AWS URL-encodes the key (space -> '+') but leaves '/' alone
+    obj: dict[str, Any] = {"key": quote_plus(unquote_plus(key) if quoted else key, safe="/")}
     if event_name.startswith("ObjectCreated"):
         obj["size"] = size
         obj["eTag"] = etag
