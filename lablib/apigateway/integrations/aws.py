@@ -28,6 +28,7 @@ _DDB = {
 }
 _STATES = {"StartExecution": "start_execution", "StartSyncExecution": "start_sync_execution"}
 _SQS = {"SendMessage": "send_message"}
+_BOTO_NAMES = {"states": "stepfunctions"}  # ARN service name -> boto3 client name
 
 
 class AwsIntegration:
@@ -43,7 +44,7 @@ class AwsIntegration:
                 import boto3
 
                 found = boto3.client(
-                    service,
+                    _BOTO_NAMES.get(service, service),
                     region_name=region,
                     endpoint_url=self.local.endpoint,
                     aws_access_key_id="testing",

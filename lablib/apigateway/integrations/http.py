@@ -63,9 +63,9 @@ def mapped(call: Call, integration: IntegrationSpec) -> dict[str, dict[str, str]
 def _url(call: Call, integration: IntegrationSpec, params: dict[str, dict[str, str]]) -> str:
     uri = substitute(integration.uri, call.variables)
     for name, value in params["path"].items():
-        safe = "/" if uri.find("{" + name + "+}") >= 0 else ""
+        # a segment value never holds "/", a greedy {proxy+} value keeps its slashes
         uri = uri.replace("{" + name + "+}", quote(value, safe="/"))
-        uri = uri.replace("{" + name + "}", quote(value, safe=safe))
+        uri = uri.replace("{" + name + "}", quote(value, safe="/"))
     host = urlsplit(uri).hostname or ""
     if host not in LOOPBACK and f"[{host}]" not in LOOPBACK:
         raise GatewayError(
