@@ -71,6 +71,21 @@ def notebook_page(root: Path, lab_id: str, title: str, execute: bool) -> str:
     return _cache[key]
 
 
+def fidelity_page() -> str:
+    """The fidelity matrix (lablib/aws/fidelity.yaml) as a page; `lablib fidelity` prints
+    the same table."""
+    from lablib.aws import fidelity
+
+    return (
+        "# Fidelity: what the local AWS simulates\n\n"
+        "Each row says what the local AWS does with a parameter or behaviour: **faithful** "
+        "(behaves as on AWS, tested), **approximated** (honoured, with the difference "
+        "stated), **ignored** (accepted but not simulated: the server warns once, and "
+        "`LABLIB_STRICT=1` refuses it) or **rejected** (a clear error). Run "
+        "`lablib fidelity` for the same table in a terminal.\n\n" + fidelity.table() + "\n"
+    )
+
+
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     root = _repo_root(config)
     titles = lab_titles(root)
@@ -83,6 +98,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     except (BankError, NotebookError) as exc:
         raise PluginError(str(exc)) from exc
     files.append(File.generated(config, BANK_URI, content=json.dumps(bank, ensure_ascii=False)))
+    if files.get_file_from_path("fidelity.md") is None:
+        files.append(File.generated(config, "fidelity.md", content=fidelity_page()))
     for uri, title in expected_pages().items():
         if files.get_file_from_path(uri) is None:
             files.append(File.generated(config, uri, content=placeholder(uri, title)))
