@@ -59,7 +59,10 @@ class Runner:
         return arn
 
     def start(self, machine_arn: str, payload: Any = None, name: str | None = None) -> str:
-        kwargs: dict[str, Any] = {"stateMachineArn": machine_arn, "input": json.dumps(payload or {})}
+        kwargs: dict[str, Any] = {
+            "stateMachineArn": machine_arn,
+            "input": json.dumps(payload or {}),
+        }
         if name:
             kwargs["name"] = name
         arn: str = self.sfn.start_execution(**kwargs)["executionArn"]

@@ -125,7 +125,10 @@ def test_parallel_output_is_an_array_in_branch_order(runner: Runner, lab_fn: Any
     branches = [
         {"StartAt": "Slow", "States": {"Slow": task(slow)}},
         {"StartAt": "Fraud", "States": {"Fraud": task(lab_fn("check_fraud"))}},
-        {"StartAt": "Quote", "States": {"Quote": {"Type": "Pass", "Result": {"price": 12}, "End": True}}},
+        {
+            "StartAt": "Quote",
+            "States": {"Quote": {"Type": "Pass", "Result": {"price": 12}, "End": True}},
+        },
     ]
     definition = one_state({"Type": "Parallel", "Branches": branches, "End": True})
     out = output_of(runner.run(definition, {"sku": "A", "qty": 4, "delay": 0.3, "total": 90})[0])
@@ -188,7 +191,10 @@ def test_map_max_concurrency_bounds_parallel_iterations(runner: Runner, lab_fn: 
 
 def test_map_over_a_non_list_fails_and_says_why(runner: Runner) -> None:
     definition = map_machine(0)
-    definition["States"]["PackAll"]["ItemProcessor"]["States"]["Pack"] = {"Type": "Pass", "End": True}
+    definition["States"]["PackAll"]["ItemProcessor"]["States"]["Pack"] = {
+        "Type": "Pass",
+        "End": True,
+    }
     described, events = runner.run(definition, {"items": {"sku": "a"}})
     assert described["status"] == "FAILED"
     assert described["error"] == "States.QueryEvaluationError"
@@ -198,7 +204,9 @@ def test_map_over_a_non_list_fails_and_says_why(runner: Runner) -> None:
 
 
 def test_succeed_state_ends_successfully(runner: Runner) -> None:
-    described, events = runner.run(one_state({"Type": "Succeed", "OutputPath": "$.keep"}), {"keep": [1]})
+    described, events = runner.run(
+        one_state({"Type": "Succeed", "OutputPath": "$.keep"}), {"keep": [1]}
+    )
     assert output_of(described) == [1]
     assert events.status == "SUCCEEDED"
 

@@ -25,6 +25,8 @@ import functools
 import importlib
 import json
 import logging
+import re
+import sys
 import threading
 import time
 import uuid
@@ -34,6 +36,7 @@ from typing import Any
 import boto3
 import moto
 from botocore.config import Config
+from jsonpath_ng.ext import parse as jsonpath_parse
 from moto.core.config import default_user_config
 from moto.core.exceptions import AWSError
 from moto.stepfunctions import exceptions as sfn_exceptions
@@ -62,11 +65,14 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
     state_task_lambda,
 )
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+    state_task_service_callback,
     state_task_service_lambda,
 )
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
 from moto.stepfunctions.parser.asl.eval.callback import callback
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+from moto.stepfunctions.parser.asl.jsonata import jsonata
+from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.backend import execution as parser_execution
 
 SUPPORTED_MOTO = ("5.2.",)
@@ -172,7 +178,13 @@ def check_patch_points() -> None:
         (lambda_eval_utils, "LambdaFunctionErrorException"),
         (state_choice.StateChoice, "_eval_state"),
         (StatesErrorNameType, "StatesNoChoiceMatched"),
+        (StatesErrorNameType, "StatesHeartbeatTimeout"),
+        (state_task_service_callback, "HeartbeatTimeoutError"),
+        (state_task_service_callback.StateTaskServiceCallback, "_from_error"),
         (callback.CallbackPoolManager, "add"),
+        (json_path, "extract_json"),
+        (jsonata, "eval_jsonata_expression"),
+        (jsonata, "_eval_jsonata"),
         (parser_models.StepFunctionsParserBackend, "start_execution"),
         (parser_models.StepFunctionsParserBackend, "describe_execution"),
         (parser_models.StepFunctionsParserBackend, "get_execution_history"),
@@ -240,6 +252,9 @@ def _install_patches() -> None:
     _fix_error_codes()
     _patch_lambda_errors()
     _patch_choice()
+    _patch_heartbeat()
+    _patch_json_path()
+    _patch_jsonata()
     _patch_callbacks()
     _patch_backend()
     _patch_responses()
@@ -310,6 +325,101 @@ def _patch_lambda_errors() -> None:
 
 def _type_of(state_machine: Any) -> str:
     return str(getattr(state_machine, "type", None) or "STANDARD")
+
+
+def _extract_json(path: str, data: Any) -> Any:
+    """JSONPath as AWS applies it: a definite path (``$.items[0].price``) gives one value;
+    wildcards, slices, filters and deep scans give a list. moto wraps the former in a list."""
+    matches = jsonpath_parse(path).find(data)
+    indefinite = bool(_INDEFINITE.search(path))
+    if not matches:
+        if indefinite:
+            return []
+        raise json_path.NoSuchJsonPathError(json_path=path, data=data)
+    if indefinite:
+        return [match.value for match in matches]
+    return matches[0].value
+
+
+_INDEFINITE = re.compile(r"\[[^\]]*[*:?,][^\]]*\]|\.\.|\.\*")
+
+
+def _patch_json_path() -> None:
+    original = json_path.extract_json
+    for name, module in list(sys.modules.items()):
+        if (
+            name.startswith("moto.stepfunctions.parser")
+            and getattr(module, "extract_json", None) is original
+        ):
+            module.extract_json = _extract_json  # type: ignore[attr-defined]
+
+
+def _replace_everywhere(attr: str, original: Any, replacement: Any) -> None:
+    """Rebind a function in every parser module that imported it by name."""
+    for name, module in list(sys.modules.items()):
+        if name.startswith("moto.stepfunctions.parser") and getattr(module, attr, None) is original:
+            setattr(module, attr, replacement)
+
+
+def _eval_jsonata(expression: str) -> Any:
+    try:
+        import jsonata as jsonata_python
+    except ImportError:
+        raise jsonata.JSONataException(
+            "States.QueryEvaluationError",
+            "JSONata needs the jsonata-python package: pip install jsonata-python",
+        ) from None
+    try:
+        return jsonata_python.Jsonata(expression).evaluate(None)
+    except Exception as exc:
+        raise jsonata.JSONataException("UNKNOWN", str(exc)) from None
+
+
+def _patch_jsonata() -> None:
+    """moto ships the JSONata plumbing but no engine (LocalStack uses a JVM); plug in the
+    pure-Python port of the same jsonata-java engine."""
+    jsonata._eval_jsonata = _eval_jsonata
+    original = jsonata.eval_jsonata_expression
+
+    @functools.wraps(original)
+    def eval_jsonata_expression(expression: str) -> Any:
+        return _eval_jsonata(expression)
+
+    jsonata.eval_jsonata_expression = eval_jsonata_expression
+    for name, module in list(sys.modules.items()):
+        if (
+            name.startswith("moto.stepfunctions.parser")
+            and getattr(module, "eval_jsonata_expression", None) is original
+        ):
+            module.eval_jsonata_expression = eval_jsonata_expression  # type: ignore[attr-defined]
+
+
+def _patch_heartbeat() -> None:
+    """A missed heartbeat is States.HeartbeatTimeout on AWS (moto: States.Timeout)."""
+    callback_task = state_task_service_callback.StateTaskServiceCallback
+    original = callback_task._from_error
+
+    @functools.wraps(original)
+    def from_error(self: Any, env: Any, ex: Exception) -> FailureEvent:
+        if isinstance(ex, state_task_service_callback.HeartbeatTimeoutError):
+            error = StatesErrorNameType.StatesHeartbeatTimeout
+            return FailureEvent(
+                env=env,
+                error_name=StatesErrorName(typ=error),
+                event_type=parser_api.HistoryEventType.TaskTimedOut,
+                event_details=EventDetails(
+                    taskTimedOutEventDetails=parser_api.TaskTimedOutEventDetails(
+                        resourceType=self._get_sfn_resource_type(),
+                        resource=self._get_sfn_resource(),
+                        error=error.to_name(),
+                        cause="No heartbeat (SendTaskHeartbeat) arrived within HeartbeatSeconds",
+                    )
+                ),
+            )
+        result: FailureEvent = original(self, env, ex)
+        return result
+
+    callback_task._from_error = from_error  # type: ignore[method-assign]
 
 
 def _patch_choice() -> None:
