@@ -37,7 +37,7 @@ def _construct(loader: yaml.Loader, tag_suffix: str, node: yaml.Node) -> dict[st
     return {name: value}
 
 
-_Loader.add_multi_constructor("!", _construct)  # type: ignore[no-untyped-call]
+_Loader.add_multi_constructor("!", _construct)
 # CloudFormation reads dates and times as plain strings (e.g. AWSTemplateFormatVersion).
 _Loader.yaml_implicit_resolvers = {
     key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]

@@ -57,6 +57,11 @@ class _Model(CloudFormationModel):
     """Base for lablib's resource types: physical id and attributes kept on the instance."""
 
     physical_id = ""
+    name = ""
+    function = ""
+    version = ""
+    api_id = ""
+    app = ""
     attributes: dict[str, Any]
 
     @property
@@ -112,7 +117,7 @@ class FunctionModel(CloudFormationModel):
         return "FunctionName"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
+    def create_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: Any,
@@ -142,7 +147,7 @@ class FunctionModel(CloudFormationModel):
         return _lambda(account_id, region_name).create_function(spec)
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[override]
+    def update_from_cloudformation_json(
         cls,
         original_resource: Any,
         new_resource_name: str,
@@ -163,7 +168,7 @@ class VersionModel(_Model):
         return "AWS::Lambda::Version"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
+    def create_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: Any,
@@ -203,7 +208,7 @@ class AliasModel(_Model):
         }
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
+    def create_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: Any,
@@ -219,7 +224,7 @@ class AliasModel(_Model):
             self.function,
             str(props["FunctionVersion"]),
             props.get("Description", ""),
-            cls._routing(props),  # type: ignore[arg-type]
+            cls._routing(props),
         )
         self.name = props["Name"]
         self.physical_id = alias.arn
@@ -227,7 +232,7 @@ class AliasModel(_Model):
         return self
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[override]
+    def update_from_cloudformation_json(
         cls,
         original_resource: AliasModel,
         new_resource_name: str,
@@ -295,7 +300,7 @@ class RestApiModel(_Model):
         return "AWS::ApiGateway::RestApi"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
+    def create_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: Any,
@@ -368,7 +373,7 @@ class StageModel(_Model):
         return "AWS::ApiGateway::Stage"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
+    def create_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: Any,
@@ -381,7 +386,7 @@ class StageModel(_Model):
         backend.create_stage(
             props["RestApiId"],
             props["StageName"],
-            props["DeploymentId"],
+            _deployment_id(props["DeploymentId"]),
             variables=props.get("Variables") or {},
             description=props.get("Description", ""),
             cacheClusterEnabled=props.get("CacheClusterEnabled"),
@@ -395,7 +400,7 @@ class StageModel(_Model):
         return self
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[override]
+    def update_from_cloudformation_json(
         cls,
         original_resource: StageModel,
         new_resource_name: str,
@@ -407,7 +412,7 @@ class StageModel(_Model):
         stage = apigateway_backends[account_id][region_name].get_stage(
             original_resource.api_id, original_resource.name
         )
-        stage.deployment_id = props["DeploymentId"]
+        stage.deployment_id = _deployment_id(props["DeploymentId"])
         stage.variables = props.get("Variables") or {}
         return original_resource
 
@@ -415,6 +420,11 @@ class StageModel(_Model):
         api = apigateway_backends[account_id][region_name].apis.get(self.api_id)
         if api is not None:
             api.stages.pop(self.name, None)
+
+
+def _deployment_id(value: Any) -> str:
+    """moto's Deployment has no physical id, so ``Ref`` yields the object: use its id."""
+    return value if isinstance(value, str) else str(value.id)
 
 
 class CodeDeployApplicationModel(_Model):
@@ -427,7 +437,7 @@ class CodeDeployApplicationModel(_Model):
         return "ApplicationName"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
+    def create_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: Any,
@@ -458,7 +468,7 @@ class CodeDeployGroupModel(_Model):
         return "DeploymentGroupName"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
+    def create_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: Any,
@@ -541,7 +551,7 @@ def install_patches(prepare: Prepare) -> None:
         def model_map() -> dict[str, type[CloudFormationModel]]:
             return {**_original_model_map(), **_MODELS}
 
-        parsing.get_model_map = model_map  # type: ignore[assignment]
+        parsing.get_model_map = model_map
         original_create = CloudFormationBackend.create_stack
         original_update = CloudFormationBackend.update_stack
 
@@ -580,7 +590,7 @@ def install_patches(prepare: Prepare) -> None:
                 stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
                 stack.status, stack.status_reason = "UPDATE_ROLLBACK_COMPLETE", str(exc)
                 return stack
-            if json.loads(processed) == stack.template_dict and resolved == stack.parameters:
+            if _same(processed, stack.template) and resolved == stack.parameters:
                 raise ValidationError(name, "No updates are to be performed.")
             return _update(stack, processed, role_arn, resolved, tags)
 
@@ -589,6 +599,13 @@ def install_patches(prepare: Prepare) -> None:
         Stack.create_resources = _create_resources  # type: ignore[method-assign]
         Stack.delete = _delete  # type: ignore[method-assign]
         _patched = True
+
+
+def _same(processed: str, current: str) -> bool:
+    try:
+        return bool(json.loads(processed) == json.loads(current))
+    except ValueError:
+        return False
 
 
 def _failed_stack(
@@ -769,6 +786,35 @@ def _delete(self: Any) -> None:
     self.status = "DELETE_COMPLETE"
 
 
+def _apply(rmap: Any, template: dict[str, Any], parameters: dict[str, Any], diff: Any) -> None:
+    """moto's ResourceMap.update, but in dependency order: a function's new code is in place
+    before the new version is published from it, and the alias moves after that."""
+    old_resources = dict(rmap._resource_json_map)
+    rmap._template = template
+    rmap.input_parameters = parameters
+    rmap.load_mapping()
+    rmap.load_parameters()
+    rmap.load_conditions()
+    rmap._resource_json_map = template.get("Resources") or {}
+    for logical_id in _ordered(rmap._resource_json_map):
+        if logical_id in diff["Add"]:
+            rmap[logical_id]
+        elif logical_id in diff["Modify"]:
+            changed = parsing.parse_and_update_resource(
+                logical_id,
+                rmap._resource_json_map[logical_id],
+                rmap,
+                account_id=rmap._account_id,
+                region_name=rmap._region_name,
+            )
+            if changed is not None:
+                rmap._parsed_resources[logical_id] = changed
+    for logical_id in reversed(_ordered({k: old_resources[k] for k in diff["Remove"]})):
+        instance = rmap._parsed_resources.pop(logical_id, None)
+        if instance is not None and not isinstance(instance, str):
+            rmap._delete_resource(instance, old_resources[logical_id])
+
+
 def _update(
     stack: Any, processed: str, role_arn: Any, parameters: dict[str, Any], tags: Any
 ) -> Any:
@@ -787,13 +833,13 @@ def _update(
     try:
         stack.template = processed
         stack.template_dict = new_template
-        rmap.update(new_template, parameters)
+        _apply(rmap, new_template, parameters, diff)
     except Exception as exc:
         reason = _reason(exc)
         stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
         stack.template, stack.template_dict = old_text, old_template
         try:
-            rmap.update(old_template, old_parameters)
+            _apply(rmap, old_template, old_parameters, rmap.build_resource_diff(old_template))
         except Exception as again:  # noqa: BLE001 - reported as AWS would
             stack._add_stack_event("UPDATE_ROLLBACK_FAILED", resource_status_reason=_reason(again))
             stack.status, stack.status_reason = "UPDATE_ROLLBACK_FAILED", _reason(again)
