@@ -26,8 +26,9 @@ class TokenBucket:
         self.stamp = time.monotonic()
 
     def take(self, now: float) -> bool:
-        self.tokens = min(float(self.burst), self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
+        elapsed = max(0.0, now - self.stamp)
+        self.tokens = min(float(self.burst), self.tokens + elapsed * self.rate)
+        self.stamp = max(now, self.stamp)
         if self.tokens >= 1.0:
             self.tokens -= 1.0
             return True
@@ -176,4 +177,5 @@ class Limiter:
                         remaining = max(0, int(limit) - spent)
                     rows.append([used, remaining])
                 items[key] = rows
-        return {"usagePlanId": plan_id, "startDate": start, "endDate": end, "items": items}
+        # "values" is the wire name of GetUsage's "items" member
+        return {"usagePlanId": plan_id, "startDate": start, "endDate": end, "values": items}
