@@ -34,9 +34,9 @@ def role(iam: Any, name: str = "lab-step-functions") -> str:
         arn: str = iam.get_role(RoleName=name)["Role"]["Arn"]
         return arn
     except iam.exceptions.NoSuchEntityException:
-        created: str = iam.create_role(
-            RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST)
-        )["Role"]["Arn"]
+        created: str = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))[
+            "Role"
+        ]["Arn"]
         return created
 
 

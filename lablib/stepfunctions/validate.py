@@ -211,13 +211,11 @@ def _check_state(
         following = state.get("Next")
         return [following] if isinstance(following, str) else []
     for key in sorted(set(state) - FIELDS[kind]):
-        found.append(
-            Problem(
-                "SCHEMA_VALIDATION_FAILED",
-                f"The field '{key}' is not supported for {kind} states",
-                f"{where}/{key}",
-            )
-        )
+        if kind in TERMINAL and key in _FLOW:
+            message = f"{kind} states are terminal: remove '{key}'"
+        else:
+            message = f"The field '{key}' is not supported for {kind} states"
+        found.append(Problem("SCHEMA_VALIDATION_FAILED", message, f"{where}/{key}"))
     targets: list[str] = []
 
     def target(value: Any, field_at: str, label: str) -> None:
@@ -231,15 +229,7 @@ def _check_state(
     if kind == "Choice":
         _check_choice(state, where, found, target)
     elif kind in TERMINAL:
-        for key in ("Next", "End"):
-            if key in state:
-                found.append(
-                    Problem(
-                        "SCHEMA_VALIDATION_FAILED",
-                        f"{kind} states are terminal: remove '{key}'",
-                        f"{where}/{key}",
-                    )
-                )
+        pass  # Next/End on Succeed/Fail are reported as unsupported fields above
     else:
         has_next, ends = "Next" in state, state.get("End") is True
         if has_next and ends:

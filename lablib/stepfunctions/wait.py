@@ -24,7 +24,7 @@ def _in_notebook() -> bool:
     shell = sys.modules.get("IPython")
     if shell is None:
         return False
-    ipython = shell.get_ipython()  # type: ignore[attr-defined]
+    ipython = shell.get_ipython()
     return ipython is not None and "IPKernelApp" in getattr(ipython, "config", {})
 
 
@@ -36,7 +36,7 @@ class _Progress:
         if self.notebook:
             from IPython.display import Markdown, display
 
-            self.handle = display(Markdown("⏳ starting…"), display_id=True)
+            self.handle = display(Markdown("⏳ starting…"), display_id=True)  # type: ignore[no-untyped-call]
 
     def show(self, text: str) -> None:
         if not self.enabled:
@@ -44,7 +44,7 @@ class _Progress:
         if self.handle is not None:
             from IPython.display import Markdown
 
-            self.handle.update(Markdown(text))
+            self.handle.update(Markdown(text))  # type: ignore[no-untyped-call]
         elif not self.notebook:
             print(text)
 

@@ -31,14 +31,15 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import boto3
+import jsonpath_ng.ext
 import moto
 from botocore.config import Config
-from jsonpath_ng.ext import parse as jsonpath_parse
 from moto.core.config import default_user_config
 from moto.core.exceptions import AWSError
+from moto.core.responses import ActionResult, EmptyResult
 from moto.stepfunctions import exceptions as sfn_exceptions
 from moto.stepfunctions import responses as sfn_responses
 from moto.stepfunctions.parser import api as parser_api
@@ -248,7 +249,7 @@ def _install_patches() -> None:
         importlib.import_module(module_name).boto_client_for = boto_client_for  # type: ignore[attr-defined]
 
     wait_function.WaitFunction._wait_interval = _wait_interval  # type: ignore[method-assign]
-    retrier_decl.time = _LabTime()  # type: ignore[assignment]
+    cast(Any, retrier_decl).time = _LabTime()
     _fix_error_codes()
     _patch_lambda_errors()
     _patch_choice()
@@ -286,11 +287,11 @@ class _LabTime:
 def _patch_lambda_errors() -> None:
     task_lambda = state_task_lambda.StateTaskLambda
     service_lambda = state_task_service_lambda.StateTaskServiceLambda
-    original_task = task_lambda._from_error
-    original_service = service_lambda._from_error
+    original_task: Any = task_lambda._from_error
+    original_service: Any = service_lambda._from_error
 
     def rename(event: FailureEvent) -> FailureEvent:
-        details = event.event_details or {}
+        details: Any = event.event_details or {}
         for spec in details.values():
             error = spec.get("error") if isinstance(spec, dict) else None
             if error in UNKNOWN_LAMBDA_ERRORS:
@@ -309,8 +310,9 @@ def _patch_lambda_errors() -> None:
             ex = lambda_eval_utils.LambdaFunctionErrorException(
                 "Unhandled", json.dumps({"errorType": error})
             )
-            event = original_task(self, env, ex)
-            for spec in (event.event_details or {}).values():
+            event: FailureEvent = original_task(self, env, ex)
+            details: Any = event.event_details or {}
+            for spec in details.values():
                 spec["cause"] = cause
             return event
         return rename(original_task(self, env, ex))
@@ -330,7 +332,7 @@ def _type_of(state_machine: Any) -> str:
 def _extract_json(path: str, data: Any) -> Any:
     """JSONPath as AWS applies it: a definite path (``$.items[0].price``) gives one value;
     wildcards, slices, filters and deep scans give a list. moto wraps the former in a list."""
-    matches = jsonpath_parse(path).find(data)
+    matches = cast(Any, jsonpath_ng.ext).parse(path).find(data)
     indefinite = bool(_INDEFINITE.search(path))
     if not matches:
         if indefinite:
@@ -345,7 +347,7 @@ _INDEFINITE = re.compile(r"\[[^\]]*[*:?,][^\]]*\]|\.\.|\.\*")
 
 
 def _patch_json_path() -> None:
-    original = json_path.extract_json
+    original: Any = json_path.extract_json
     for name, module in list(sys.modules.items()):
         if (
             name.startswith("moto.stepfunctions.parser")
@@ -378,14 +380,14 @@ def _eval_jsonata(expression: str) -> Any:
 def _patch_jsonata() -> None:
     """moto ships the JSONata plumbing but no engine (LocalStack uses a JVM); plug in the
     pure-Python port of the same jsonata-java engine."""
-    jsonata._eval_jsonata = _eval_jsonata
-    original = jsonata.eval_jsonata_expression
+    cast(Any, jsonata)._eval_jsonata = _eval_jsonata
+    original: Any = jsonata.eval_jsonata_expression
 
     @functools.wraps(original)
     def eval_jsonata_expression(expression: str) -> Any:
         return _eval_jsonata(expression)
 
-    jsonata.eval_jsonata_expression = eval_jsonata_expression
+    cast(Any, jsonata).eval_jsonata_expression = eval_jsonata_expression
     for name, module in list(sys.modules.items()):
         if (
             name.startswith("moto.stepfunctions.parser")
@@ -397,17 +399,17 @@ def _patch_jsonata() -> None:
 def _patch_heartbeat() -> None:
     """A missed heartbeat is States.HeartbeatTimeout on AWS (moto: States.Timeout)."""
     callback_task = state_task_service_callback.StateTaskServiceCallback
-    original = callback_task._from_error
+    original: Any = callback_task._from_error
 
     @functools.wraps(original)
     def from_error(self: Any, env: Any, ex: Exception) -> FailureEvent:
-        if isinstance(ex, state_task_service_callback.HeartbeatTimeoutError):
+        if isinstance(ex, cast(Any, state_task_service_callback).HeartbeatTimeoutError):
             error = StatesErrorNameType.StatesHeartbeatTimeout
             return FailureEvent(
                 env=env,
                 error_name=StatesErrorName(typ=error),
                 event_type=parser_api.HistoryEventType.TaskTimedOut,
-                event_details=EventDetails(
+                event_details=cast(Any, EventDetails)(
                     taskTimedOutEventDetails=parser_api.TaskTimedOutEventDetails(
                         resourceType=self._get_sfn_resource_type(),
                         resource=self._get_sfn_resource(),
@@ -425,7 +427,7 @@ def _patch_heartbeat() -> None:
 def _patch_choice() -> None:
     """No rule matched and no Default: AWS fails with States.NoChoiceMatched (moto: Runtime)."""
     choice_cls = state_choice.StateChoice
-    original = choice_cls._eval_state
+    original: Any = choice_cls._eval_state
 
     @functools.wraps(original)
     def eval_state(self: Any, env: Any) -> None:
@@ -443,7 +445,7 @@ def _patch_choice() -> None:
                         env=env,
                         error_name=StatesErrorName(typ=StatesErrorNameType.StatesNoChoiceMatched),
                         event_type=parser_api.HistoryEventType.ExecutionFailed,
-                        event_details=EventDetails(
+                        event_details=cast(Any, EventDetails)(
                             executionFailedEventDetails=parser_api.ExecutionFailedEventDetails(
                                 error=error,
                                 cause=(
@@ -468,8 +470,9 @@ def _fix_error_codes() -> None:
             and value.TYPE is None
             and isinstance(getattr(value, "code", None), str)
         ):
-            value.TYPE = value.code
-            value.STATUS = int(getattr(value, "status_code", 400))
+            target: Any = value
+            target.TYPE = value.code
+            target.STATUS = int(getattr(value, "status_code", 400))
 
 
 class InvalidDefinition(AWSError):
@@ -579,10 +582,10 @@ def _not_for_express(arn: str) -> None:
 
 def _patch_backend() -> None:
     backend = parser_models.StepFunctionsParserBackend
-    original_start = backend.start_execution
-    original_describe = backend.describe_execution
-    original_history = backend.get_execution_history
-    original_stop = backend.stop_execution
+    original_start: Any = backend.start_execution
+    original_describe: Any = backend.describe_execution
+    original_history: Any = backend.get_execution_history
+    original_stop: Any = backend.stop_execution
 
     @functools.wraps(original_start)
     def start_execution(
@@ -609,12 +612,12 @@ def _patch_backend() -> None:
     @functools.wraps(original_describe)
     def describe_execution(self: Any, execution_arn: str) -> Any:
         _not_for_express(execution_arn)
-        execution = original_describe(self, execution_arn)
+        execution: Any = original_describe(self, execution_arn)
         # The interpreter keeps the output as a Python value; moto's response writes a str
         # as is, so a string result ("ok") came out as invalid JSON. Encode it once, as AWS.
         if (
             execution.status == ExecutionStatus.SUCCEEDED
-            and isinstance(execution, parser_execution.Execution)
+            and isinstance(execution, cast(Any, parser_execution).Execution)
             and not getattr(execution, "lablib_output_encoded", False)
         ):
             execution.output = json.dumps(execution.output, separators=(",", ":"))
@@ -643,8 +646,8 @@ def _patch_backend() -> None:
             execution.stop_date = datetime.datetime.now(tz=datetime.UTC)
         return execution
 
-    original_create = backend.create_state_machine
-    original_update = backend.update_state_machine
+    original_create: Any = backend.create_state_machine
+    original_update: Any = backend.update_state_machine
 
     @functools.wraps(original_create)
     def create_state_machine(self: Any, name: str, definition: str, *a: Any, **kw: Any) -> Any:
@@ -696,7 +699,7 @@ def _start_sync(backend: Any, state_machine_arn: str, name: str | None, data: st
     name = name or str(uuid.uuid4())
     execution = parser_execution.SyncExecution(
         name=name,
-        sm_type="EXPRESS",
+        sm_type=parser_api.StateMachineType.EXPRESS,
         role_arn=state_machine.roleArn,
         exec_arn=_express_arn(state_machine.arn, name),
         account_id=backend.account_id,
@@ -721,7 +724,7 @@ def _patch_responses() -> None:
             error=self._get_param("error"),
             cause=self._get_param("cause"),
         )
-        return sfn_responses.EmptyResult()
+        return EmptyResult()
 
     def start_sync_execution(self: Any) -> Any:
         started = time.perf_counter()
@@ -739,7 +742,7 @@ def _patch_responses() -> None:
             "billedDurationInMilliseconds": billed_ms,
         }
         output["status"] = str(getattr(output["status"], "value", output["status"]))
-        return sfn_responses.ActionResult(output)
+        return ActionResult(output)
 
     response_cls.send_task_failure = send_task_failure  # type: ignore[method-assign]
     response_cls.start_sync_execution = start_sync_execution  # type: ignore[attr-defined]
