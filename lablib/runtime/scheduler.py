@@ -264,7 +264,8 @@ class Scheduler:
             "AWS_ENDPOINT_URL": self.endpoint,
             "AWS_ACCESS_KEY_ID": "ASIALOCALLABFAKEKEY0",
             "AWS_SECRET_ACCESS_KEY": "local-lab-fake-secret",
-            "AWS_SESSION_TOKEN": "local-lab-fake-session-token",
+            # Per-function session token: IAM learning mode (lablib.iam_mode) reads it.
+            "AWS_SESSION_TOKEN": f"lablib-function:{fn.unqualified_arn}",
             "LAMBDA_TASK_ROOT": str(task_root),
             "LAMBDA_RUNTIME_DIR": str(Path(__file__).parent),
             "_HANDLER": fn.handler,
