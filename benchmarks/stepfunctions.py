@@ -97,14 +97,12 @@ def main() -> None:
     )
     print("| measure | value |")
     print("|---|---:|")
-    print(
-        f"| 3-state Standard execution, end to end, p50 ({RUNS} runs) | {statistics.median(latencies):.1f} ms |"
-    )
+    p50 = statistics.median(latencies)
+    print(f"| 3-state Standard execution, end to end, p50 ({RUNS} runs) | {p50:.1f} ms |")
     print(f"| same, p90 | {pct(latencies, 0.9):.1f} ms |")
     print(f"| 3-state Express StartSyncExecution, p50 | {statistics.median(sync):.1f} ms |")
-    print(
-        f"| executions per second ({BATCH} started at once, {ok} succeeded) | {BATCH / batch_s:.1f} /s |"
-    )
+    rate = BATCH / batch_s
+    print(f"| executions per second ({BATCH} started at once, {ok} succeeded) | {rate:.1f} /s |")
 
 
 if __name__ == "__main__":
