@@ -1,0 +1,192 @@
+"""CloudWatch metric alarms evaluated for real on the metrics the Lambda runtime publishes."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.lambda_rt.conftest import zip_of
+
+FAILING = "def handler(event, context):\n    raise ValueError('boom')\n"
+OK = "def handler(event, context):\n    return 'ok'\n"
+
+
+def wait_state(cloudwatch: Any, alarm: str, state: str, timeout: float = 15) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found: dict[str, Any] = cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]
+        if found["StateValue"] == state:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"alarm {alarm} is {found['StateValue']}, not {state}")
+
+
+@pytest.fixture
+def topic_queue(aws: Any) -> tuple[str, str]:
+    sns, sqs = aws.client("sns"), aws.client("sqs")
+    topic = sns.create_topic(Name=f"alarms-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    url = sqs.create_queue(QueueName=f"alarm-inbox-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    return topic, url
+
+
+def test_new_alarm_starts_with_insufficient_data(aws: Any) -> None:
+    cloudwatch = aws.client("cloudwatch")
+    name = f"quiet-{uuid.uuid4().hex[:8]}"
+    cloudwatch.put_metric_alarm(
+        AlarmName=name,
+        Namespace="AWS/Lambda",
+        MetricName="Errors",
+        Dimensions=[{"Name": "FunctionName", "Value": "nobody-calls-me"}],
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    time.sleep(0.3)
+    alarm = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+    assert alarm["StateValue"] == "INSUFFICIENT_DATA"
+    history = cloudwatch.describe_alarm_history(AlarmName=name)["AlarmHistoryItems"]
+    assert history[-1]["HistoryItemType"] == "ConfigurationUpdate"
+
+
+def test_errors_alarm_fires_notifies_sns_and_recovers(
+    aws: Any, lam: Any, make_function: Any, topic_queue: tuple[str, str]
+) -> None:
+    """Errors >= 2 in one 60 s period (1 s here): failing calls move the alarm to ALARM, an SNS
+    message in CloudWatch's shape reaches the topic, and good calls bring it back to OK."""
+    topic, inbox = topic_queue
+    cloudwatch = aws.client("cloudwatch")
+    name = make_function(FAILING)
+    alarm = f"{name}-errors"
+    cloudwatch.put_metric_alarm(
+        AlarmName=alarm,
+        Namespace="AWS/Lambda",
+        MetricName="Errors",
+        Dimensions=[{"Name": "FunctionName", "Value": name}],
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=2,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        AlarmActions=[topic],
+        OKActions=[topic],
+    )
+    lam.invoke(FunctionName=name)
+    time.sleep(0.3)
+    assert cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]["StateValue"] == "OK"
+    lam.invoke(FunctionName=name)
+    found = wait_state(cloudwatch, alarm, "ALARM")
+    assert found["StateReason"].startswith("Threshold Crossed")
+    assert json.loads(found["StateReasonData"])["statistic"] == "Sum"
+    sqs = aws.client("sqs")
+    notes = []
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not any(n["NewStateValue"] == "ALARM" for n in notes):
+        got = sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        notes += [json.loads(json.loads(m["Body"])["Message"]) for m in got.get("Messages", [])]
+    # INSUFFICIENT_DATA -> OK (an OK action) came first, then OK -> ALARM
+    assert [(n["OldStateValue"], n["NewStateValue"]) for n in notes] == [
+        ("INSUFFICIENT_DATA", "OK"),
+        ("OK", "ALARM"),
+    ]
+    note = notes[-1]
+    assert note["AlarmName"] == alarm
+    assert (note["OldStateValue"], note["NewStateValue"]) == ("OK", "ALARM")
+    assert note["Trigger"]["MetricName"] == "Errors"
+    lam.update_function_code(FunctionName=name, ZipFile=zip_of({"app.py": OK}))
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # errors age out of the 1 s window; good calls are 0s
+        lam.invoke(FunctionName=name)
+        state = cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]["StateValue"]
+        if state == "OK":
+            break
+        time.sleep(0.05)
+    assert state == "OK"
+    history = cloudwatch.describe_alarm_history(AlarmName=alarm, HistoryItemType="StateUpdate")
+    summaries = [item["HistorySummary"] for item in history["AlarmHistoryItems"]]
+    assert "Alarm updated from OK to ALARM" in summaries
+    assert "Alarm updated from ALARM to OK" in summaries
+    actions = cloudwatch.describe_alarm_history(AlarmName=alarm, HistoryItemType="Action")
+    assert any(topic in item["HistorySummary"] for item in actions["AlarmHistoryItems"])
+
+
+def test_duration_alarm_on_executed_version(aws: Any, lam: Any, make_function: Any) -> None:
+    """A p90 Duration alarm on one alias's ExecutedVersion: only the slow version trips it."""
+    cloudwatch = aws.client("cloudwatch")
+    name = make_function(
+        "import time, os\n"
+        "def handler(event, context):\n"
+        "    time.sleep(float(os.environ.get('PAUSE', '0')))\n"
+        "    return 'done'\n",
+        Environment={"Variables": {"PAUSE": "0"}},
+    )
+    lam.publish_version(FunctionName=name)
+    lam.update_function_configuration(
+        FunctionName=name, Environment={"Variables": {"PAUSE": "0.25"}}
+    )
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+    lam.publish_version(FunctionName=name)
+    lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    alarm = f"{name}-slow-v2"
+    cloudwatch.put_metric_alarm(
+        AlarmName=alarm,
+        Namespace="AWS/Lambda",
+        MetricName="Duration",
+        Dimensions=[
+            {"Name": "FunctionName", "Value": name},
+            {"Name": "Resource", "Value": f"{name}:live"},
+            {"Name": "ExecutedVersion", "Value": "2"},
+        ],
+        ExtendedStatistic="p90",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=200,
+        ComparisonOperator="GreaterThanThreshold",
+        TreatMissingData="notBreaching",
+    )
+    for _ in range(3):
+        lam.invoke(FunctionName=name, Qualifier="live")
+    time.sleep(0.3)
+    assert cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]["StateValue"] == "OK"
+    lam.update_alias(FunctionName=name, Name="live", FunctionVersion="2")
+    lam.invoke(FunctionName=name, Qualifier="live")
+    wait_state(cloudwatch, alarm, "ALARM")
+
+
+def test_m_out_of_n_needs_enough_breaching_periods(aws: Any) -> None:
+    """DatapointsToAlarm 2 of 3: one breaching period is not enough, two are."""
+    cloudwatch = aws.client("cloudwatch")
+    namespace = f"Lab/{uuid.uuid4().hex[:6]}"
+    alarm = f"m-of-n-{uuid.uuid4().hex[:6]}"
+    cloudwatch.put_metric_alarm(
+        AlarmName=alarm,
+        Namespace=namespace,
+        MetricName="Queue",
+        Statistic="Maximum",
+        Period=60,
+        EvaluationPeriods=3,
+        DatapointsToAlarm=2,
+        Threshold=10,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    cloudwatch.put_metric_data(
+        Namespace=namespace, MetricData=[{"MetricName": "Queue", "Value": 50}]
+    )
+    time.sleep(0.4)
+    first = cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]["StateValue"]
+    assert first == "OK"
+    time.sleep(1.1)  # the next 60 s period on the lab clock
+    cloudwatch.put_metric_data(
+        Namespace=namespace, MetricData=[{"MetricName": "Queue", "Value": 60}]
+    )
+    wait_state(cloudwatch, alarm, "ALARM", timeout=3)
