@@ -32,14 +32,21 @@ from lablib.runtime.scheduler import _RESERVED_ENV, Scheduler
 from lablib.runtime.telemetry import Telemetry
 
 # Data planes beyond Lambda: each module has ``install(local_aws)`` returning an object with
-# ``close()``; it may add HTTP routes with ``local_aws.front.add_route``. Missing modules are
+# ``close()``; it may add HTTP routes with ``local_aws.front.add_route``. A plugin is loaded
+# lazily, just before the first request to one of its services (by SigV4 signing name) or
+# paths, so start-up stays fast and a lab pays only for what it uses. Missing modules are
 # skipped, so each area can land on its own.
-PLUGINS = (
-    "lablib.apigateway.plugin",
-    "lablib.events.plugin",
-    "lablib.stepfunctions.plugin",
-    "lablib.deploy.plugin",
-    "lablib.sam.plugin",
+PluginEntry = tuple[str, frozenset[str], tuple[str, ...]]
+PLUGINS: tuple[PluginEntry | str, ...] = (
+    ("lablib.apigateway.plugin", frozenset({"apigateway", "execute-api"}), ("/restapis",)),
+    (
+        "lablib.events.plugin",
+        frozenset({"sqs", "sns", "s3", "kinesis", "dynamodb", "events", "logs"}),
+        ("/2015-03-31/event-source-mappings",),
+    ),
+    ("lablib.stepfunctions.plugin", frozenset({"states"}), ()),
+    ("lablib.deploy.plugin", frozenset({"codedeploy", "monitoring"}), ()),
+    ("lablib.sam.plugin", frozenset({"cloudformation"}), ()),
 )
 
 StartResponse = Callable[..., Any]
@@ -77,6 +84,7 @@ class Front:
         self.moto_app = moto_app
         self.lambda_plane = lambda_plane
         self.routes: list[Route] = []
+        self.plugins: PluginLoader | None = None
 
     def add_route(self, matches: Callable[[dict[str, Any]], bool], app: WSGIApp) -> None:
         """Serve requests that ``matches`` with ``app`` instead of moto (data planes)."""
@@ -85,6 +93,8 @@ class Front:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if LambdaDataPlane.matches(environ):
             return self.lambda_plane(environ, start_response)
+        if self.plugins is not None:
+            self.plugins.load_for(environ)
         for matches, app in self.routes:
             if matches(environ):
                 return app(environ, start_response)
@@ -302,7 +312,8 @@ class LocalAWS:
         )
         self.lambda_plane = LambdaDataPlane(self.scheduler, self.clock, self.endpoint)
         self.front = Front(moto_app, self.lambda_plane)
-        self.plugins = _load_plugins(self)
+        self.plugins = PluginLoader(self)
+        self.front.plugins = self.plugins
         server.app = self.front
         self._server = server
         self._thread = threading.Thread(
@@ -321,8 +332,7 @@ class LocalAWS:
         if self._server is None:
             return
         report_dir = lablib_home() / "reports"
-        for plugin in reversed(self.plugins):
-            plugin.close()
+        self.plugins.close()
         self.lambda_plane.close(drain_seconds, report_dir)
         self._server.shutdown()
         self._server.server_close()
@@ -387,19 +397,67 @@ class LocalAWS:
         return f"<LocalAWS {state} region={self.region} {self.clock.describe()}>"
 
 
-def _load_plugins(local: LocalAWS) -> list[Any]:
-    import importlib
+def signing_service(environ: dict[str, Any]) -> str:
+    """The SigV4 service name of a request ('' when unsigned)."""
+    auth: str = environ.get("HTTP_AUTHORIZATION", "")
+    marker = auth.find("Credential=")
+    if marker < 0:
+        return ""
+    parts = auth[marker + 11 :].split(",", 1)[0].split("/")
+    return parts[3] if len(parts) > 3 else ""
 
-    loaded = []
-    for name in PLUGINS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and name.startswith(exc.name):
-                continue
-            raise
-        loaded.append(module.install(local))
-    return loaded
+
+class PluginLoader:
+    """Loads each data-plane plugin once, before the first request that needs it."""
+
+    def __init__(self, local: LocalAWS) -> None:
+        self.local = local
+        self.loaded: list[Any] = []
+        # A bare module name (e.g. set by a test) is loaded at once; tuples load lazily.
+        eager: list[PluginEntry] = [(e, frozenset(), ()) for e in PLUGINS if isinstance(e, str)]
+        self._pending: list[PluginEntry] = [e for e in PLUGINS if not isinstance(e, str)]
+        self._pending += eager
+        self._lock = threading.Lock()
+        if eager:
+            self.load(eager)
+
+    def load_for(self, environ: dict[str, Any]) -> None:
+        if not self._pending:
+            return
+        service = signing_service(environ)
+        path: str = environ.get("PATH_INFO", "")
+        wanted = [
+            entry for entry in self._pending
+            if service in entry[1] or (entry[2] and path.startswith(entry[2]))
+        ]  # fmt: skip
+        if wanted:
+            self.load(wanted)
+
+    def load(
+        self, entries: list[tuple[str, frozenset[str], tuple[str, ...]]] | None = None
+    ) -> None:
+        import importlib
+
+        with self._lock:
+            for entry in list(entries if entries is not None else self._pending):
+                if entry not in self._pending:
+                    continue
+                self._pending.remove(entry)
+                try:
+                    module = importlib.import_module(entry[0])
+                except ModuleNotFoundError as exc:
+                    if exc.name is not None and entry[0].startswith(exc.name):
+                        continue
+                    raise
+                self.loaded.append(module.install(self.local))
+
+    def close(self) -> None:
+        with self._lock:
+            self._pending.clear()
+            plugins = list(reversed(self.loaded))
+            self.loaded.clear()
+        for plugin in plugins:
+            plugin.close()
 
 
 class _Placeholder:
