@@ -46,7 +46,7 @@ PLUGINS: tuple[PluginEntry | str, ...] = (
     ),
     ("lablib.stepfunctions.plugin", frozenset({"states"}), ()),
     ("lablib.deploy.plugin", frozenset({"codedeploy", "monitoring"}), ()),
-    ("lablib.sam.plugin", frozenset({"cloudformation"}), ()),
+    ("lablib.sam.plugin", frozenset({"cloudformation"}), ("/_lablib/iam-mode",)),
 )
 
 StartResponse = Callable[..., Any]
