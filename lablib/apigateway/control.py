@@ -15,11 +15,13 @@ from urllib.parse import parse_qs
 
 from lablib.apigateway.gateway import Gateway
 from lablib.apigateway.model import CanarySpec
-from lablib.apigateway.openapi import export_document
+from lablib.apigateway.openapi import ImportProblem, export_document, normalise_import
 from lablib.aws.moto_bridge import apigateway as bridge
 
 StartResponse = Callable[..., Any]
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    ("POST", re.compile(r"^/restapis/?$"), "import_rest_api"),
+    ("PUT", re.compile(r"^/restapis/(?P<api>[^/]+)/?$"), "put_rest_api"),
     ("POST", re.compile(r"^/restapis/(?P<api>[^/]+)/deployments/?$"), "create_deployment"),
     ("POST", re.compile(r"^/restapis/(?P<api>[^/]+)/stages/?$"), "create_stage"),
     ("PATCH", re.compile(r"^/restapis/(?P<api>[^/]+)/stages/(?P<stage>[^/]+)/?$"), "update_stage"),
@@ -63,7 +65,7 @@ class ControlShims:
     def find(self, environ: dict[str, Any]) -> tuple[str, dict[str, str]] | None:
         method = environ.get("REQUEST_METHOD", "")
         path = environ.get("PATH_INFO", "")
-        if not (path.startswith("/restapis/") or path.startswith("/usageplans/")):
+        if not path.startswith(("/restapis", "/usageplans/")):
             return None
         for verb, pattern, name in _ROUTES:
             if verb == method:
@@ -286,6 +288,30 @@ class ControlShims:
             answer = json.loads(out)
             answer["cacheKeyParameters"] = list(keys)
             out = json.dumps(answer).encode()
+        return status, headers, out
+
+    def import_rest_api(self, environ: dict[str, Any], body: bytes, region: str) -> Any:
+        if "mode=import" not in environ.get("QUERY_STRING", ""):
+            return self._moto(environ, body)  # plain CreateRestApi
+        return self._import(environ, body)
+
+    def put_rest_api(self, environ: dict[str, Any], body: bytes, region: str, api: str) -> Any:
+        return self._import(environ, body)
+
+    def _import(self, environ: dict[str, Any], body: bytes) -> Any:
+        try:
+            normalised = normalise_import(body)
+        except ImportProblem as exc:
+            return _error(400, "BadRequestException", str(exc))
+        status, headers, out = self._moto(environ, normalised)
+        if status.startswith("500"):
+            return _error(
+                400,
+                "BadRequestException",
+                "Invalid OpenAPI input: the local AWS (moto) could not import this document; "
+                "simplify it (paths with x-amazon-apigateway-integration) or build the API "
+                "with boto3 calls",
+            )
         return status, headers, out
 
     def get_export(

@@ -118,3 +118,66 @@ def export_document(
     if with_ext and api.api_key_source != "HEADER":
         document["x-amazon-apigateway-api-key-source"] = api.api_key_source
     return document
+
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "any")
+
+
+class ImportProblem(ValueError):
+    """An OpenAPI document that cannot be imported (the message says what to fix)."""
+
+
+def normalise_import(body: bytes) -> bytes:
+    """Prepare an OpenAPI 3 / Swagger 2 document for moto's importer: parse JSON or YAML,
+    check the parts AWS requires, turn Swagger 2 into the OpenAPI 3 shape moto reads, map
+    ``x-amazon-apigateway-any-method`` to ANY, and drop path-level keys that are not
+    methods. Raises ImportProblem with a clear message."""
+    import json
+
+    import yaml
+
+    text = body.decode("utf-8", errors="replace").strip()
+    if not text:
+        raise ImportProblem("Invalid OpenAPI input: the body is empty")
+    try:
+        document = json.loads(text) if text.startswith("{") else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise ImportProblem(f"Invalid OpenAPI input: not JSON or YAML ({exc})") from None
+    if not isinstance(document, dict):
+        raise ImportProblem("Invalid OpenAPI input: the document must be an object")
+    version = str(document.get("openapi") or document.get("swagger") or "")
+    if not version.startswith(("3.", "2.")):
+        raise ImportProblem(
+            "Invalid OpenAPI input: missing 'openapi: 3.0.x' (or 'swagger: \"2.0\"') at the top"
+        )
+    info = document.get("info")
+    if not isinstance(info, dict) or not info.get("title"):
+        raise ImportProblem("Invalid OpenAPI input: info.title is required (it names the API)")
+    info.setdefault("description", "")
+    paths = document.get("paths")
+    if not isinstance(paths, dict):
+        raise ImportProblem("Invalid OpenAPI input: 'paths' must be an object")
+    if version.startswith("2."):
+        document.pop("swagger", None)
+        document["openapi"] = "3.0.1"
+    clean: dict[str, Any] = {}
+    for path, item in paths.items():
+        if not str(path).startswith("/") or not isinstance(item, dict):
+            raise ImportProblem(f"Invalid OpenAPI input: path {path!r} must start with '/' and map to methods")
+        methods = {}
+        for key, operation in item.items():
+            name = "any" if key == "x-amazon-apigateway-any-method" else str(key).lower()
+            if name not in HTTP_METHODS:
+                continue
+            operation = dict(operation or {})
+            integration = operation.get("x-amazon-apigateway-integration")
+            if isinstance(integration, dict):
+                integration = dict(integration)
+                integration.setdefault("uri", "")
+                integration.setdefault("httpMethod", "POST")  # moto needs one, even for MOCK
+                operation["x-amazon-apigateway-integration"] = integration
+            methods[name] = operation
+        if path != "/" or methods:
+            clean[path] = methods
+    document["paths"] = clean
+    return json.dumps(document).encode()
