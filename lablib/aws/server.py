@@ -45,7 +45,7 @@ PLUGINS: tuple[PluginEntry | str, ...] = (
         ("/2015-03-31/event-source-mappings",),
     ),
     ("lablib.stepfunctions.plugin", frozenset({"states"}), ()),
-    ("lablib.deploy.plugin", frozenset({"codedeploy", "monitoring"}), ()),
+    ("lablib.deploy.plugin", frozenset({"codedeploy", "monitoring", "lambda"}), ()),
     ("lablib.sam.plugin", frozenset({"cloudformation"}), ("/_lablib/iam-mode",)),
 )
 
