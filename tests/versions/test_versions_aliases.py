@@ -263,8 +263,9 @@ def test_weight_on_own_version_or_missing_version(lam: Any, two_versions: str) -
 
 
 def test_qualified_arn_in_event_source_mapping(aws: Any, lam: Any, two_versions: str) -> None:
-    """Qualified ARNs are accepted where a function ARN is: an SQS mapping can name the alias
-    ARN, and the mapping stays on the alias after the alias is repointed."""
+    """Qualified ARNs are accepted where a function ARN is: an SQS mapping on the alias ARN
+    keeps that ARN, and after UpdateAlias its messages reach the new version (no caller
+    changed)."""
     alias = lam.create_alias(FunctionName=two_versions, Name="PROD", FunctionVersion="1")
     sqs = aws.client("sqs")
     url = sqs.create_queue(QueueName=f"q-{two_versions}")["QueueUrl"]
@@ -274,12 +275,39 @@ def test_qualified_arn_in_event_source_mapping(aws: Any, lam: Any, two_versions:
     mapping = lam.create_event_source_mapping(
         EventSourceArn=queue_arn, FunctionName=alias["AliasArn"], BatchSize=1
     )
-    function_arn = alias["AliasArn"].rsplit(":", 1)[0]
-    assert mapping["FunctionArn"].startswith(function_arn + ":")
-    lam.update_alias(FunctionName=two_versions, Name="PROD", FunctionVersion="2")
+    assert mapping["FunctionArn"] == alias["AliasArn"]
     listed = lam.list_event_source_mappings(FunctionName=alias["AliasArn"])
-    assert [m["UUID"] for m in listed["EventSourceMappings"]] == [mapping["UUID"]]
-    lam.delete_event_source_mapping(UUID=mapping["UUID"])
+    assert [m["FunctionArn"] for m in listed["EventSourceMappings"]] == [alias["AliasArn"]]
+    try:
+        sqs.send_message(QueueUrl=url, MessageBody="first")
+        assert wait_for_version(lam, two_versions, "1")
+        lam.update_alias(FunctionName=two_versions, Name="PROD", FunctionVersion="2")
+        assert (
+            lam.get_event_source_mapping(UUID=mapping["UUID"])["FunctionArn"] == alias["AliasArn"]
+        )
+        sqs.send_message(QueueUrl=url, MessageBody="second")
+        assert wait_for_version(lam, two_versions, "2")
+    finally:
+        lam.delete_event_source_mapping(UUID=mapping["UUID"])
+
+
+def wait_for_version(lam: Any, name: str, version: str, timeout: float = 15) -> bool:
+    """Did the SQS mapping invoke ``version``? (one log stream per version's environment)"""
+    import time
+
+    import boto3
+
+    logs = boto3.client("logs")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            streams = logs.describe_log_streams(logGroupName=f"/aws/lambda/{name}")["logStreams"]
+        except logs.exceptions.ResourceNotFoundException:
+            streams = []
+        if any(f"[{version}]" in s["logStreamName"] for s in streams):
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def test_publish_with_update_code_flag(lam: Any, make_function: Any) -> None:

@@ -26,7 +26,7 @@ from moto.awslambda.exceptions import (
     UnknownFunctionException,
     ValidationException,
 )
-from moto.awslambda.models import LambdaBackend, LambdaStorage
+from moto.awslambda.models import EventSourceMapping, LambdaBackend, LambdaStorage
 
 _VERSION = re.compile(r"^(\$LATEST|[0-9]+)$")
 _patched = False
@@ -225,11 +225,43 @@ def install_patches() -> None:
 
         for method in ("update_function_code", "update_function_configuration"):
             setattr(LambdaBackend, method, _unqualified_only(getattr(LambdaBackend, method)))
+        _patch_mappings()
         LambdaStorage.put_alias = put_alias  # type: ignore[method-assign]
         LambdaStorage.update_alias = update_alias  # type: ignore[method-assign]
         LambdaStorage.del_function = del_function  # type: ignore[method-assign]
         LambdaStorage.publish_version = publish_version  # type: ignore[method-assign]
         _patched = True
+
+
+def _patch_mappings() -> None:
+    """An event source mapping created with a qualified ARN (alias or version) keeps it as its
+    FunctionArn, as on AWS; moto would store the resolved version's ARN, pinning the mapping
+    to one version so that repointing the alias changed nothing."""
+    original_create = LambdaBackend.create_event_source_mapping
+    original_config = EventSourceMapping.get_configuration
+
+    @functools.wraps(original_create)
+    def create(self: Any, spec: dict[str, Any]) -> Any:
+        given = str(spec.get("FunctionName") or "")
+        esm = original_create(self, spec)
+        tail = given.split(":function:")[-1] if ":function:" in given else given
+        if ":" in tail:
+            name, qualifier = tail.split(":", 1)
+            esm.lablib_function_arn = (
+                f"arn:aws:lambda:{self.region_name}:{self.account_id}:function:{name}:{qualifier}"
+            )
+        return esm
+
+    @functools.wraps(original_config)
+    def get_configuration(self: Any) -> dict[str, Any]:
+        config: dict[str, Any] = original_config(self)
+        qualified = getattr(self, "lablib_function_arn", None)
+        if qualified:
+            config["FunctionArn"] = qualified
+        return config
+
+    LambdaBackend.create_event_source_mapping = create  # type: ignore[method-assign]
+    EventSourceMapping.get_configuration = get_configuration  # type: ignore[method-assign]
 
 
 def _unqualified_only(original: Any) -> Any:
