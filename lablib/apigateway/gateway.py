@@ -91,8 +91,8 @@ class Gateway:
             traceback.print_exc()
             if call is None:
                 call = Call(_empty_request(environ), request_id, self.account, self.region)
-            err = GatewayError("API_CONFIGURATION_ERROR", f"lablib internal error: {exc!r}")
-            response = self.error_response(call, err)
+            internal = GatewayError("API_CONFIGURATION_ERROR", f"lablib internal error: {exc!r}")
+            response = self.error_response(call, internal)
         method_response.finish(call, response)
         self.telemetry.record(call, response)
         reason = (

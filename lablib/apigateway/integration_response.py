@@ -121,9 +121,9 @@ def apply(
     headers = [("Content-Type", content_type)]
     for target, source in spec.parameters.items():
         if target.startswith("method.response.header."):
-            value = _header_value(source, result, call)
-            if value is not None:
-                headers.append((target[len("method.response.header.") :], value))
+            mapped = _header_value(source, result, call)
+            if mapped is not None:
+                headers.append((target[len("method.response.header.") :], mapped))
     for name, value in ((call.response_override or {}).get("header") or {}).items():
         headers.append((str(name), str(value)))
     return Response(status, headers, body)

@@ -163,7 +163,9 @@ def normalise_import(body: bytes) -> bytes:
     clean: dict[str, Any] = {}
     for path, item in paths.items():
         if not str(path).startswith("/") or not isinstance(item, dict):
-            raise ImportProblem(f"Invalid OpenAPI input: path {path!r} must start with '/' and map to methods")
+            raise ImportProblem(
+                f"Invalid OpenAPI input: path {path!r} must start with '/' and map to methods"
+            )
         methods = {}
         for key, operation in item.items():
             name = "any" if key == "x-amazon-apigateway-any-method" else str(key).lower()

@@ -74,7 +74,7 @@ def test_vtl_params_util_context_stage_variables(apigw: Api, returner: str) -> N
     api = apigw.create()
     apigw.method(
         api, "/apiname/{action}", "POST",
-        {"type": "AWS", "uri": apigw.lambda_uri(returner), "requestTemplates": {"application/json": template}},
+        {"type": "AWS", "uri": apigw.lambda_uri(returner), "requestTemplates": {"application/json": template}},  # noqa: E501
         [{"statusCode": "200"}],
     )  # fmt: skip
     apigw.deploy(api, "beta", variables={"alias": "BETA"})
@@ -128,7 +128,7 @@ def _orders_api(apigw: Api, not_found_pattern: str) -> str:
         responses=[
             {"statusCode": "200"},
             {"statusCode": "404", "selectionPattern": not_found_pattern,
-             "responseTemplates": {"application/json": '{"error": "$input.path(\'$.errorMessage\')"}'}},
+             "responseTemplates": {"application/json": '{"error": "$input.path(\'$.errorMessage\')"}'}},  # noqa: E501
             {"statusCode": "400", "selectionPattern": "BadRequest:.*"},
         ],
     )  # fmt: skip
@@ -319,8 +319,8 @@ def test_aws_service_sqs_dynamodb_stepfunctions(apigw: Api) -> None:
     apigw.method(
         api, "/queue", "POST",
         {"type": "AWS", "uri": "arn:aws:apigateway:us-east-1:sqs:path/123456789012/apigw-orders",
-         "requestParameters": {"integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"},
-         "requestTemplates": {"application/json": "Action=SendMessage&MessageBody=$util.urlEncode($input.body)"}},
+         "requestParameters": {"integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"},  # noqa: E501
+         "requestTemplates": {"application/json": "Action=SendMessage&MessageBody=$util.urlEncode($input.body)"}},  # noqa: E501
         [{"statusCode": "200"}],
     )  # fmt: skip
     apigw.method(

@@ -82,7 +82,7 @@ def test_execution_and_access_logs(apigw: Api, echo: str) -> None:
             {"op": "replace", "path": "/accessLogSettings/destinationArn",
              "value": f"arn:aws:logs:us-east-1:123456789012:log-group:access-{api}"},
             {"op": "replace", "path": "/accessLogSettings/format",
-             "value": '{"requestId":"$context.requestId","status":"$context.status","path":"$context.resourcePath"}'},
+             "value": '{"requestId":"$context.requestId","status":"$context.status","path":"$context.resourcePath"}'},  # noqa: E501
         ],
     )  # fmt: skip
     answer = apigw.get(api, "prod", "/l/9")
@@ -99,7 +99,7 @@ def test_gateway_responses_customised(apigw: Api, echo: str) -> None:
     apigw.proxy(api, "/g", echo, verb="GET")
     apigw.ag.put_gateway_response(
         restApiId=api, responseType="MISSING_AUTHENTICATION_TOKEN", statusCode="404",
-        responseTemplates={"application/json": '{"error": "no route", "type": "$context.error.responseType"}'},
+        responseTemplates={"application/json": '{"error": "no route", "type": "$context.error.responseType"}'},  # noqa: E501
         responseParameters={"gatewayresponse.header.X-Why": "'custom'"},
     )  # fmt: skip
     apigw.deploy(api)
@@ -141,8 +141,12 @@ def test_openapi_import_export(apigw: Api) -> None:
         parameters={"extensions": "integrations"}, accepts="application/json",
     )["body"].read()  # fmt: skip
     document = json.loads(exported)
-    assert document["paths"]["/pets/{id}"]["get"]["x-amazon-apigateway-integration"]["type"] == "mock"
-    plain = json.loads(apigw.ag.get_export(restApiId=api, stageName="v1", exportType="oas30")["body"].read())
+    assert (
+        document["paths"]["/pets/{id}"]["get"]["x-amazon-apigateway-integration"]["type"] == "mock"
+    )
+    plain = json.loads(
+        apigw.ag.get_export(restApiId=api, stageName="v1", exportType="oas30")["body"].read()
+    )
     assert "x-amazon-apigateway-integration" not in plain["paths"]["/pets/{id}"]["get"]
     again = apigw.ag.import_rest_api(body=exported)["id"]
     apigw.deploy(again, "v1")
@@ -168,7 +172,10 @@ def test_put_rest_api_overwrite_and_swagger(apigw: Api) -> None:
         (b"[1, 2]", "must be an object"),
         (b'{"info": {"title": "x"}, "paths": {}}', "openapi: 3.0.x"),
         (b'{"openapi": "3.0.1", "info": {}, "paths": {}}', "info.title"),
-        (b'{"openapi": "3.0.1", "info": {"title": "x"}, "paths": {"pets": {}}}', "must start with '/'"),
+        (
+            b'{"openapi": "3.0.1", "info": {"title": "x"}, "paths": {"pets": {}}}',
+            "must start with '/'",
+        ),
         (b"openapi: [unclosed", "not JSON or YAML"),
     ],
 )

@@ -196,7 +196,7 @@ def test_proxy_non_string_body_502(apigw: Api) -> None:
     assert apigw.get(api, "prod", "/x").status_code == 502
     api, _ = _returning(
         apigw,
-        'import json\ndef handler(e, c):\n    return {"statusCode": 201, "body": json.dumps({"id": 7})}\n',
+        'import json\ndef handler(e, c):\n    return {"statusCode": 201, "body": json.dumps({"id": 7})}\n',  # noqa: E501
     )
     answer = apigw.get(api, "prod", "/x")
     assert (answer.status_code, answer.json()) == (201, {"id": 7})

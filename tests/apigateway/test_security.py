@@ -66,7 +66,9 @@ def test_quota_429_limit_exceeded(apigw: Api, echo: str) -> None:
     """apigw.quota-429-limit-exceeded: once the plan's quota is spent -> 429
     {"message":"Limit Exceeded"}; GetUsage reports used and remaining per day."""
     api, key_id, value, plan = _keyed_api(apigw, echo, quota={"limit": 3, "period": "DAY"})
-    codes = [apigw.get(api, "prod", "/k", headers={"x-api-key": value}).status_code for _ in range(4)]
+    codes = [
+        apigw.get(api, "prod", "/k", headers={"x-api-key": value}).status_code for _ in range(4)
+    ]
     assert codes == [200, 200, 200, 429]
     spent = apigw.get(api, "prod", "/k", headers={"x-api-key": value})
     assert spent.text == '{"message":"Limit Exceeded"}'
@@ -77,7 +79,9 @@ def test_quota_429_limit_exceeded(apigw: Api, echo: str) -> None:
 
 def test_usage_plan_throttle(apigw: Api, echo: str) -> None:
     api, _, value, _ = _keyed_api(apigw, echo, throttle={"rateLimit": 0.01, "burstLimit": 2})
-    codes = [apigw.get(api, "prod", "/k", headers={"x-api-key": value}).status_code for _ in range(4)]
+    codes = [
+        apigw.get(api, "prod", "/k", headers={"x-api-key": value}).status_code for _ in range(4)
+    ]
     assert codes == [200, 200, 429, 429]
     assert apigw.get(api, "prod", "/k", headers={"x-api-key": value}).json() == {
         "message": "Too Many Requests"
@@ -95,7 +99,11 @@ def test_disabled_key_forbidden(apigw: Api, echo: str) -> None:
 def _authorized_api(apigw: Api, echo: str, kind: str = "TOKEN", ttl: int = 300) -> tuple[str, str]:
     fn = apigw.function(AUTHORIZER)
     api = apigw.create()
-    source = "method.request.header.Authorization" if kind == "TOKEN" else "method.request.header.X-Token"
+    source = (
+        "method.request.header.Authorization"
+        if kind == "TOKEN"
+        else "method.request.header.X-Token"
+    )
     auth = apigw.ag.create_authorizer(
         restApiId=api, name="auth", type=kind, authorizerUri=apigw.lambda_uri(fn),
         identitySource=source, authorizerResultTtlInSeconds=ttl,
@@ -113,7 +121,9 @@ def test_authorizer_401_403(apigw: Api, echo: str) -> None:
     assert (missing.status_code, missing.json()) == (401, {"message": "Unauthorized"})
     denied = apigw.get(api, "prod", "/secure", headers={"Authorization": "deny-me"})
     assert denied.status_code == 403
-    assert denied.json() == {"Message": "User is not authorized to access this resource with an explicit deny"}
+    assert denied.json() == {
+        "Message": "User is not authorized to access this resource with an explicit deny"
+    }
     unauthorized = apigw.get(api, "prod", "/secure", headers={"Authorization": "nobody"})
     assert unauthorized.status_code == 401
     crashed = apigw.get(api, "prod", "/secure", headers={"Authorization": "crash"})
@@ -127,7 +137,10 @@ def test_authorizer_401_403(apigw: Api, echo: str) -> None:
 def test_authorizer_cache_by_token(apigw: Api, echo: str) -> None:
     api, fn = _authorized_api(apigw, echo, ttl=300)
     for _ in range(3):
-        assert apigw.get(api, "prod", "/secure", headers={"Authorization": "allow-1"}).status_code == 200
+        assert (
+            apigw.get(api, "prod", "/secure", headers={"Authorization": "allow-1"}).status_code
+            == 200
+        )
     apigw.get(api, "prod", "/secure", headers={"Authorization": "allow-2"})
     logs = apigw.aws.client("logs")
     import time
@@ -158,7 +171,10 @@ def test_iam_auth_requires_sigv4_header(apigw: Api, echo: str) -> None:
     apigw.proxy(api, "/iam", echo, verb="GET", authorizationType="AWS_IAM")
     apigw.deploy(api)
     unsigned = apigw.get(api, "prod", "/iam")
-    assert (unsigned.status_code, unsigned.json()) == (403, {"message": "Missing Authentication Token"})
+    assert (unsigned.status_code, unsigned.json()) == (
+        403,
+        {"message": "Missing Authentication Token"},
+    )
     bad = apigw.get(api, "prod", "/iam", headers={"Authorization": "AWS4-HMAC-SHA256 Signature=x"})
     assert bad.status_code == 403
     assert "Credential" in bad.json()["message"]
@@ -173,9 +189,9 @@ def test_iam_auth_requires_sigv4_header(apigw: Api, echo: str) -> None:
 
 def test_resource_policy_ip_deny(apigw: Api, echo: str) -> None:
     policy = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
+        {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},  # noqa: E501
         {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke",
-         "Resource": "execute-api:/*/GET/blocked", "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}},
+         "Resource": "execute-api:/*/GET/blocked", "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}},  # noqa: E501
     ]}  # fmt: skip
     api = apigw.create(policy=json.dumps(policy))
     apigw.proxy(api, "/open", echo, verb="GET")

@@ -19,7 +19,9 @@ def _versions(apigw: Api) -> str:
     """A function with versions 1 (V=one) and 2 (V=two) and aliases DEV -> 2, PROD -> 1."""
     fn = apigw.function(VERSIONED, permit=False, Environment={"Variables": {"V": "one"}})
     one = apigw.lam.publish_version(FunctionName=fn)["Version"]
-    apigw.lam.update_function_configuration(FunctionName=fn, Environment={"Variables": {"V": "two"}})
+    apigw.lam.update_function_configuration(
+        FunctionName=fn, Environment={"Variables": {"V": "two"}}
+    )
     two = apigw.lam.publish_version(FunctionName=fn)["Version"]
     apigw.lam.create_alias(FunctionName=fn, Name="PROD", FunctionVersion=one)
     apigw.lam.create_alias(FunctionName=fn, Name="DEV", FunctionVersion=two)
@@ -45,7 +47,12 @@ def test_stage_variable_alias(apigw: Api) -> None:
 
 def test_undefined_stage_variable_in_uri_500(apigw: Api, echo: str) -> None:
     api = apigw.create()
-    apigw.method(api, "/v", "GET", {"type": "AWS_PROXY", "uri": apigw.lambda_uri(echo, ":${stageVariables.nope}")})
+    apigw.method(
+        api,
+        "/v",
+        "GET",
+        {"type": "AWS_PROXY", "uri": apigw.lambda_uri(echo, ":${stageVariables.nope}")},
+    )
     apigw.deploy(api)
     assert apigw.get(api, "prod", "/v").status_code == 500
 
@@ -189,7 +196,12 @@ def test_integration_timeout_504(apigw: Api) -> None:
         Timeout=10,
     )
     api = apigw.create()
-    apigw.method(api, "/slow", "GET", {"type": "AWS_PROXY", "uri": apigw.lambda_uri(fn), "timeoutInMillis": 300})
+    apigw.method(
+        api,
+        "/slow",
+        "GET",
+        {"type": "AWS_PROXY", "uri": apigw.lambda_uri(fn), "timeoutInMillis": 300},
+    )
     apigw.deploy(api)
     began = time.perf_counter()
     answer = apigw.get(api, "prod", "/slow")

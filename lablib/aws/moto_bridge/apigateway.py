@@ -51,7 +51,7 @@ def find_api(account: str, api_id: str, preferred_region: str) -> str | None:
     """The region that holds ``api_id`` (the preferred one first), or None."""
     if api_id in _backend(account, preferred_region).apis:
         return preferred_region
-    regions = apigateway_backends.get(account) or {}
+    regions: Any = apigateway_backends.get(account) or {}
     for region in list(regions.keys()):
         if api_id in regions[region].apis:
             return str(region)
