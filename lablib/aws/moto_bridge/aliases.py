@@ -243,7 +243,7 @@ def _patch_mappings() -> None:
     @functools.wraps(original_create)
     def create(self: Any, spec: dict[str, Any]) -> Any:
         given = str(spec.get("FunctionName") or "")
-        esm = original_create(self, spec)
+        esm: Any = original_create(self, spec)
         tail = given.split(":function:")[-1] if ":function:" in given else given
         if ":" in tail:
             name, qualifier = tail.split(":", 1)
