@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -74,7 +75,7 @@ class FunctionConfig:
     app_log_level: str | None = None  # LoggingConfig.ApplicationLogLevel (JSON only)
     system_log_level: str | None = None  # LoggingConfig.SystemLogLevel (JSON only)
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
         parts = [
             self.unqualified_arn,

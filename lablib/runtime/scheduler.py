@@ -63,25 +63,46 @@ class Environment:
     last_used: float = field(default_factory=time.monotonic)
     invocations: int = 0
 
+    _log_fd: int = -1
+    _status_fd: int = -1
+
     def read_new_output(self) -> bytes:
-        try:
-            with open(self.log_path, "rb") as handle:
-                handle.seek(self.log_offset)
-                data = handle.read()
-        except FileNotFoundError:
-            return b""
-        self.log_offset += len(data)
-        return data
+        """What the environment wrote since the last call (kept open: this is the hot path)."""
+        if self._log_fd < 0:
+            try:
+                self._log_fd = os.open(self.log_path, os.O_RDONLY)
+            except FileNotFoundError:
+                return b""
+        chunks = []
+        while True:
+            chunk = os.pread(self._log_fd, 1 << 20, self.log_offset)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            self.log_offset += len(chunk)
+        return b"".join(chunks)
 
     def rss_mb(self, field_name: str = "VmRSS") -> int:
+        """Resident (VmRSS) or peak (VmHWM) memory of the worker, in MB rounded up."""
         try:
-            with open(f"/proc/{self.pid}/status") as handle:
-                for line in handle:
-                    if line.startswith(field_name + ":"):
-                        return -(-int(line.split()[1]) // 1024)
-        except (FileNotFoundError, ProcessLookupError, ValueError):
-            pass
-        return 0
+            if self._status_fd < 0:
+                self._status_fd = os.open(f"/proc/{self.pid}/status", os.O_RDONLY)
+            text = os.pread(self._status_fd, 8192, 0)
+        except OSError:
+            return 0
+        start = text.find(field_name.encode() + b":")
+        if start < 0:
+            return 0
+        value = text[start + len(field_name) + 1 : text.find(b"\n", start)].split()[0]
+        return -(-int(value) // 1024)
+
+    def close_files(self) -> None:
+        for name in ("_log_fd", "_status_fd"):
+            fd = getattr(self, name)
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+                setattr(self, name, -1)
 
 
 class Scheduler:
@@ -295,6 +316,7 @@ class Scheduler:
         if env.pid:
             self.executor.kill(env.pid)
         env.channel.close()
+        env.close_files()
         shutil.rmtree(env.root, ignore_errors=True)
 
     # -- one invocation --------------------------------------------------------------------
