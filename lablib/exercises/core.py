@@ -114,7 +114,7 @@ class Feedback:
             value is not ... and value is not None,
             f"{name} is filled in",
             expected=f"a value for {name}",
-            got=repr(value),
+            got="... (the placeholder is still there)" if value is ... else repr(value),
             hint=f"replace the ... placeholder of {name} in the exercise cell and run it again",
         )
         return value
