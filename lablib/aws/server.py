@@ -61,6 +61,8 @@ _FAKE_ENV = {
     "AWS_REGION": "us-east-1",
     "AWS_CONFIG_FILE": os.devnull,
     "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    # StartSyncExecution's "sync-" host prefix would turn 127.0.0.1 into sync-127.0.0.1.
+    "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
 }
 _CLEARED_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
 FUNCTIONS_PATH = "/2015-03-31/functions"
