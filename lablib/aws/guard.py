@@ -25,7 +25,7 @@ def require_loopback(url: str, what: str = "endpoint") -> str:
     if not is_loopback(url):
         raise NotLoopbackError(
             f"Refusing to use {what} {url!r}: in local mode lablib only talks to 127.0.0.1 "
-            "(the local AWS). Unset AWS_ENDPOINT_URL, or to target real AWS on purpose call "
-            "lablib.start(target='aws')."
+            "(the local AWS). Use aws.client(name) without endpoint_url, or, to reach real AWS "
+            "on purpose, pass allow_remote=True to aws.client(...) with your own credentials."
         )
     return url

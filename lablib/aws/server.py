@@ -382,16 +382,22 @@ class LocalAWS:
         self._saved_env.clear()
 
     # -- clients -----------------------------------------------------------------------------
-    def client(self, service: str, **kwargs: Any) -> Any:
-        """A boto3 client for ``service`` pointed at this local AWS."""
+    def client(self, service: str, allow_remote: bool = False, **kwargs: Any) -> Any:
+        """A boto3 client for ``service`` pointed at this local AWS.
+
+        Any other ``endpoint_url`` must be on 127.0.0.1 unless ``allow_remote=True`` says
+        that reaching real AWS is intended (then pass real credentials too).
+        """
         import boto3
 
         if not self.running:
             raise RuntimeError("the local AWS is not running; call lablib.start() first")
         kwargs.setdefault("region_name", self.region)
-        kwargs.setdefault("aws_access_key_id", "testing")
-        kwargs.setdefault("aws_secret_access_key", "testing")
-        endpoint = require_loopback(kwargs.pop("endpoint_url", self.endpoint))
+        endpoint = kwargs.pop("endpoint_url", self.endpoint)
+        if not allow_remote:
+            require_loopback(endpoint)
+            kwargs.setdefault("aws_access_key_id", "testing")
+            kwargs.setdefault("aws_secret_access_key", "testing")
         return boto3.client(service, endpoint_url=endpoint, **kwargs)
 
     def __repr__(self) -> str:

@@ -1,0 +1,58 @@
+"""lablib.start(), the context-manager form, the environment it sets, and the loopback guard."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import boto3
+import pytest
+
+import lablib
+from lablib.aws.clock import ClockError, LabClock
+from lablib.aws.guard import NotLoopbackError, is_loopback
+
+
+def test_context_manager_sets_and_restores_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "someone-real")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with lablib.LocalAWS() as aws:
+        assert os.environ["AWS_ENDPOINT_URL"] == aws.endpoint
+        assert aws.endpoint.startswith("http://127.0.0.1:")
+        assert "AWS_PROFILE" not in os.environ
+        # A plain boto3 client with no endpoint reaches the local AWS.
+        sqs = boto3.client("sqs")
+        sqs.create_queue(QueueName="plain-client")
+        assert any("plain-client" in url for url in sqs.list_queues()["QueueUrls"])
+        assert "lab clock" in repr(aws)
+    assert "AWS_ENDPOINT_URL" not in os.environ
+    assert os.environ["AWS_PROFILE"] == "someone-real"
+    assert not aws.running
+
+
+def test_start_is_idempotent_and_stop_stops() -> None:
+    first = lablib.start()
+    try:
+        assert lablib.start() is first
+        assert first.started_in_s < 5  # an order of magnitude, not a benchmark
+    finally:
+        lablib.stop()
+    assert not first.running
+
+
+def test_loopback_guard(aws: Any) -> None:
+    with pytest.raises(NotLoopbackError, match="only talks to 127.0.0.1"):
+        aws.client("s3", endpoint_url="https://s3.amazonaws.com")
+    assert aws.client("s3", endpoint_url="https://s3.amazonaws.com", allow_remote=True)
+    assert is_loopback("http://localhost:4566") and is_loopback("http://[::1]:1")
+    assert not is_loopback("http://10.0.0.1:4566")
+
+
+def test_lab_clock_scale(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LABLIB_CLOCK_SCALE", "1")
+    assert LabClock().real_seconds(60) == 60
+    assert "real time" in LabClock().describe()
+    monkeypatch.setenv("LABLIB_CLOCK_SCALE", "fast")
+    with pytest.raises(ClockError, match="not a number"):
+        LabClock()
+    assert LabClock(60).real_seconds(120) == 2
