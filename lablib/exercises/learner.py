@@ -128,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for path in notebooks:
             print(repr(make_learner(path, args.out)))
+            conftest = path.parent / "conftest.py"  # nbval settings of the labs folder
+            if conftest.is_file():
+                (args.out / "conftest.py").write_text(conftest.read_text())
     except LearnerError as exc:
         print(f"error: {exc}")
         return 2

@@ -6,6 +6,7 @@ Deploy (plain boto3: create or update, wait until Active):
            dead_letter_arn=None, runtime="python3.12", handler="handler") -> Deployment
     deploy_code(name, code, **same_settings) -> Deployment   # code given as a string
     lab_role() -> role ARN;  functions_dir() -> labs/functions
+    watch() -> opt-in hot reload: an edited labs/functions file redeploys on the next invoke
 Invoke and show:
     invoke(name, payload, qualifier=None, invocation_type="RequestResponse") -> InvokeView
 Logs (CloudWatch Logs, START/END/REPORT highlighted, cold starts marked):
@@ -36,6 +37,7 @@ from .deploy import (
     deploy_files,
     functions_dir,
     lab_role,
+    watch,
     zip_files,
 )
 from .invoke import InvokeView, invoke
@@ -76,6 +78,7 @@ __all__ = [
     "request_id",
     "tail",
     "timeline",
+    "watch",
     "zip_files",
 ]
 

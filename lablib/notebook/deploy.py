@@ -118,6 +118,35 @@ def code_sha256(zipped: bytes) -> str:
     return base64.b64encode(hashlib.sha256(zipped).digest()).decode()
 
 
+# Hot reload (opt-in with watch()): function name -> (file, its mtime, how it was deployed).
+_WATCHED: dict[str, tuple[Path, float, dict[str, Any]]] = {}
+_watching = False
+
+
+def watch(enabled: bool = True) -> str:
+    """Opt in to hot reload: a handler file under labs/functions that changed since it was
+    deployed with :func:`deploy` is redeployed when the function is next invoked through
+    :func:`lablib.notebook.invoke` (or ``%invoke``), with a message saying so."""
+    global _watching
+    _watching = enabled
+    state = "on" if enabled else "off"
+    return f"hot reload {state}: edited files in {functions_dir()} redeploy on the next invoke"
+
+
+def reload_if_changed(name: str) -> Deployment | None:
+    """Redeploy ``name`` if watching and its handler file changed; returns what was done."""
+    if not _watching or name not in _WATCHED:
+        return None
+    path, mtime, how = _WATCHED[name]
+    if not path.is_file() or path.stat().st_mtime == mtime:
+        return None
+    deployment = deploy(**how)
+    print(
+        f"{path.name} changed on disk: redeployed {name} ({deployment.action}); this call is cold"
+    )
+    return deployment
+
+
 def deploy(
     lab: str,
     source: str,
@@ -133,11 +162,14 @@ def deploy(
     runtime, dead_letter_arn, description).
     """
     path = source_path(lab, source)
+    mtime = path.stat().st_mtime
     files: dict[str, str | bytes] = {path.name: path.read_text()}
     files.update(extra_files or {})
-    return deploy_files(
-        name or path.stem.replace("_", "-"), files, handler=f"{path.stem}.{handler}", **settings
-    )
+    function = name or path.stem.replace("_", "-")
+    done = deploy_files(function, files, handler=f"{path.stem}.{handler}", **settings)
+    how = dict(lab=lab, source=source, name=function, handler=handler, extra_files=extra_files)
+    _WATCHED[function] = (path, mtime, {**how, **settings})
+    return done
 
 
 def deploy_code(

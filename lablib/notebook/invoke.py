@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._aws import client
+from .deploy import reload_if_changed
 from .logs import LogView, tail
 
 
@@ -73,6 +74,7 @@ def invoke(
     invocation_type: str = "RequestResponse",
 ) -> InvokeView:
     """Invoke ``function`` with ``payload`` (any JSON value) and show the whole story."""
+    reload_if_changed(function)
     lam = client("lambda")
     kwargs: dict[str, Any] = {
         "FunctionName": function,

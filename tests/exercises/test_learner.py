@@ -76,3 +76,10 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "1 solution region(s)" in capsys.readouterr().out
     assert main([str(tmp_path / "missing.ipynb"), "--out", str(tmp_path)]) == 2
     assert "no notebook" in capsys.readouterr().out
+
+
+def test_cli_copies_the_labs_conftest(tmp_path: Path) -> None:
+    path = notebook(tmp_path)
+    (tmp_path / "conftest.py").write_text("# nbval settings\n")
+    assert main([str(path), "--out", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "conftest.py").read_text() == "# nbval settings\n"

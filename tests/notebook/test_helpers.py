@@ -121,3 +121,29 @@ def test_table_text_and_html() -> None:
     table = nb.Table(["a", "b"], [[1, "x<y"]], "title")
     assert repr(table).splitlines() == ["title", "a  b", "-  ---", "1  x<y"]
     assert "x&lt;y" in table._repr_html_()
+
+
+def test_watch_redeploys_an_edited_handler_file(
+    local: LocalAWS, tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    import os
+
+    folder = tmp_path / "demo-lab"
+    folder.mkdir()
+    source = folder / "app.py"
+    source.write_text("def handler(e, c):\n    return 'v1'\n")
+    monkeypatch.setenv("LABLIB_FUNCTIONS_DIR", str(tmp_path))
+    fn = name()
+    nb.deploy("demo-lab", "app", name=fn)
+    assert nb.invoke(fn).payload == "v1"
+    source.write_text("def handler(e, c):\n    return 'v2'\n")
+    os.utime(source, (1, 1))  # a different mtime, whatever the clock resolution
+    assert nb.invoke(fn).payload == "v1"  # not watching: nothing happens
+    try:
+        assert "hot reload on" in nb.watch()
+        view = nb.invoke(fn)
+        assert view.payload == "v2" and view.cold
+        assert "app.py changed on disk: redeployed" in capsys.readouterr().out
+        assert not nb.invoke(fn).cold  # unchanged since: no redeploy
+    finally:
+        nb.watch(False)
