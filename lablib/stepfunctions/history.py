@@ -189,6 +189,26 @@ class History:
             )
         return "\n".join(lines)
 
+    def data_flow(self) -> str:
+        """A Markdown table of the data at each stage of each state: what the state received,
+        what its task was sent, what the task returned, and what the state passed on."""
+        stages = {
+            "StateEntered": ("input", "state input"),
+            "TaskScheduled": ("parameters", "task sent (Parameters)"),
+            "LambdaFunctionScheduled": ("input", "function sent (Parameters)"),
+            "TaskSucceeded": ("output", "task result"),
+            "LambdaFunctionSucceeded": ("output", "function result"),
+            "StateExited": ("output", "state output"),
+        }
+        lines = ["| state | stage | data |", "|---|---|---|"]
+        for event, row in zip(self.events, self.rows, strict=True):
+            for suffix, (key, label) in stages.items():
+                if row.type.endswith(suffix) and not row.type.startswith("Execution"):
+                    value = str(_details(event).get(key, ""))
+                    shown = _short(value, 160).replace("|", "\\|")
+                    lines.append(f"| {row.state} | {label} | `{shown}` |")
+        return "\n".join(lines)
+
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 

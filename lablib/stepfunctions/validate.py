@@ -133,6 +133,7 @@ def describe_problems(definition: str) -> str | None:
 
 
 def _check_machine(machine: dict[str, Any], at: str, found: list[Problem]) -> None:
+    scope_start = len(found)
     states = machine.get("States")
     start = machine.get("StartAt")
     if not isinstance(states, dict) or not states:
@@ -166,7 +167,9 @@ def _check_machine(machine: dict[str, Any], at: str, found: list[Problem]) -> No
                 Problem("SCHEMA_VALIDATION_FAILED", "State names are at most 80 characters", where)
             )
         edges[name] = _check_state(name, state, where, set(states), found)
-    if isinstance(start, str) and start in states:
+    broken_links = any(p.code == "MISSING_TRANSITION_TARGET" for p in found[scope_start:])
+    if isinstance(start, str) and start in states and not broken_links:
+        # (with a broken link, every state after it would be reported too: fix links first)
         reached = _reachable(start, edges)
         for name in states:
             if name not in reached:
