@@ -103,7 +103,7 @@ def test_sam_event_sources_are_wired(aws: LocalAWS, stack_name: str) -> None:
 def test_sp_sam_autopublishalias_creates_alias(
     aws: LocalAWS, stack_name: str, tmp_path: Path
 ) -> None:
-    """verify: sp.sam-autopublishalias-creates-alias
+    """Verifies: sp.sam-autopublishalias-creates-alias
 
     AutoPublishAlias publishes a version and points the alias at it; changing the code
     publishes a new version and moves the alias (old versions stay)."""
