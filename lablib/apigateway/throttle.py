@@ -40,20 +40,19 @@ def method_setting_key(resource_path: str, method: str) -> str:
 
 
 def settings_for(call: Call) -> tuple[str, dict[str, Any]] | None:
-    """The method settings that apply: the method's own, else the stage's ``*/*``."""
+    """The method settings that apply: the method's own over the stage's ``*/*`` (fields the
+    method does not set are inherited from ``*/*``)."""
     if call.stage is None:
         return None
     settings = call.stage.method_settings
-    for key in (
-        method_setting_key(call.resource_path, call.request.method),
-        method_setting_key(call.resource_path, "ANY")
-        if call.method and call.method.http_method == "ANY"
-        else "",
-        "*/*",
-    ):
-        if key and key in settings:
-            return key, settings[key]
-    return None
+    stage_wide = settings.get("*/*")
+    keys = [method_setting_key(call.resource_path, call.request.method)]
+    if call.method is not None and call.method.http_method == "ANY":
+        keys.append(method_setting_key(call.resource_path, "ANY"))
+    for key in keys:
+        if key in settings:
+            return key, {**(stage_wide or {}), **settings[key]}
+    return ("*/*", stage_wide) if stage_wide is not None else None
 
 
 def _period_start(period: str, offset: int, today: date) -> date:
