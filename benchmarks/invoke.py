@@ -16,7 +16,9 @@ import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("LABLIB_HOME", str(Path(__file__).resolve().parent.parent / "build" / "bench-home"))
+os.environ.setdefault(
+    "LABLIB_HOME", str(Path(__file__).resolve().parent.parent / "build" / "bench-home")
+)
 
 from botocore.config import Config  # noqa: E402
 
@@ -48,8 +50,13 @@ def main() -> None:
         role = aws.client("iam").create_role(RoleName="bench", AssumeRolePolicyDocument="{}")
         arn = role["Role"]["Arn"]
         code = zipped("def handler(event, context):\n    return event\n")
-        lam.create_function(FunctionName="warm", Runtime="python3.12", Role=arn,
-                            Handler="app.handler", Code={"ZipFile": code})
+        lam.create_function(
+            FunctionName="warm",
+            Runtime="python3.12",
+            Role=arn,
+            Handler="app.handler",
+            Code={"ZipFile": code},
+        )
         for _ in range(20):
             lam.invoke(FunctionName="warm", Payload=b'{"k": 1}')
         warm = []
@@ -60,8 +67,13 @@ def main() -> None:
         cold, init = [], []
         for i in range(COLD_CALLS):
             name = f"cold{i}"
-            lam.create_function(FunctionName=name, Runtime="python3.12", Role=arn,
-                                Handler="app.handler", Code={"ZipFile": code})
+            lam.create_function(
+                FunctionName=name,
+                Runtime="python3.12",
+                Role=arn,
+                Handler="app.handler",
+                Code={"ZipFile": code},
+            )
             t = time.perf_counter()
             lam.invoke(FunctionName=name, Payload=b"{}")
             cold.append((time.perf_counter() - t) * 1000)
@@ -81,17 +93,29 @@ def main() -> None:
         aws.stop()
     rows = [
         ("start-up (LocalAWS().start())", f"{startup_ms:.0f} ms", "target <= 1500 ms"),
-        (f"warm sync invoke p50 ({WARM_CALLS} calls, boto3)", f"{statistics.median(warm):.2f} ms",
-         "target < ~2 ms (serverless-offline), ceiling 3 ms"),
+        (
+            f"warm sync invoke p50 ({WARM_CALLS} calls, boto3)",
+            f"{statistics.median(warm):.2f} ms",
+            "target < ~2 ms (serverless-offline), ceiling 3 ms",
+        ),
         ("warm sync invoke p95", f"{percentile(warm, 0.95):.2f} ms", ""),
-        (f"cold invoke, client-side p50 ({COLD_CALLS} new functions)",
-         f"{statistics.median(cold):.1f} ms", "target <= 100 ms"),
+        (
+            f"cold invoke, client-side p50 ({COLD_CALLS} new functions)",
+            f"{statistics.median(cold):.1f} ms",
+            "target <= 100 ms",
+        ),
         ("cold Init Duration p50 (REPORT line)", f"{statistics.median(init):.1f} ms", ""),
-        (f"async: {ASYNC_EVENTS} Event invokes accepted", f"{ASYNC_EVENTS / accepted_s:.0f} /s", ""),
+        (
+            f"async: {ASYNC_EVENTS} Event invokes accepted",
+            f"{ASYNC_EVENTS / accepted_s:.0f} /s",
+            "",
+        ),
         ("async: accepted and run to completion", f"{ASYNC_EVENTS / async_s:.0f} /s", ""),
     ]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, {platform.system()} {platform.release()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, {platform.system()} {platform.release()}"
+    )
     print()
     print("| measure | result | note |")
     print("|---|---|---|")
