@@ -367,3 +367,14 @@ def test_hook_status_errors(cd: Any) -> None:
     assert (
         info_.value.response["Error"]["Code"] == "InvalidLifecycleEventHookExecutionStatusException"
     )
+
+
+def test_lab04_checks_are_registered() -> None:
+    import lablib.deploy.checks  # noqa: F401
+    from lablib.exercises import registered
+
+    assert registered("versions-aliases") == [
+        "versions-aliases/custom-canary",
+        "versions-aliases/rollback",
+        "versions-aliases/weighted",
+    ]
