@@ -7,7 +7,6 @@ formats. It is imported by the zygote before forking, so each environment starts
 
 from __future__ import annotations
 
-import http.client
 import importlib
 import json
 import logging
@@ -202,20 +201,34 @@ class RuntimeClient:
 
     def __init__(self, address: str) -> None:
         host, _, port = address.rpartition(":")
-        self.conn = http.client.HTTPConnection(host, int(port))
-        self.conn.connect()
-        assert self.conn.sock is not None
-        self.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.host = address
+        self.sock = socket.create_connection((host, int(port)))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.reader = self.sock.makefile("rb")
 
-    def _call(self, method: str, path: str, body: bytes | None = None, **headers: str) -> Any:
-        self.conn.request(method, _API_PREFIX + path, body=body, headers=headers)
-        response = self.conn.getresponse()
-        data = response.read()
-        return response, data
+    def _call(
+        self, method: str, path: str, body: bytes | None = None, **headers: str
+    ) -> tuple[dict[str, str], bytes]:
+        """One HTTP/1.1 exchange, written and parsed by hand: this is every invocation's path."""
+        head = [f"{method} {_API_PREFIX}{path} HTTP/1.1", f"Host: {self.host}"]
+        head.extend(f"{name}: {value}" for name, value in headers.items())
+        head.append(f"Content-Length: {len(body or b'')}")
+        self.sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + (body or b""))
+        status = self.reader.readline()
+        if not status:
+            raise ConnectionError("the Runtime API closed the connection")
+        received: dict[str, str] = {}
+        while True:
+            line = self.reader.readline()
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            received[name.strip().lower()] = value.strip()
+        length = int(received.get("content-length", "0") or 0)
+        return received, self.reader.read(length) if length else b""
 
     def next(self) -> tuple[dict[str, str], bytes]:
-        response, data = self._call("GET", "/invocation/next")
-        return {k.lower(): v for k, v in response.getheaders()}, data
+        return self._call("GET", "/invocation/next")
 
     def post_response(self, request_id: str, body: bytes) -> None:
         self._call("POST", f"/invocation/{request_id}/response", body)
