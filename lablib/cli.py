@@ -11,7 +11,7 @@ from collections.abc import Sequence
 _COMMAND_MODULES = (
     "lablib.aws.commands",
     "lablib.quiz.commands",
-    "lablib.site_commands",
+    "lablib.sam.commands",
 )
 
 

@@ -426,6 +426,8 @@ class PluginLoader:
         self._pending: list[PluginEntry] = [e for e in PLUGINS if not isinstance(e, str)]
         self._pending += eager
         self._lock = threading.Lock()
+        if os.environ.get("LABLIB_IAM_MODE") == "1":  # learning mode must be on from the start
+            eager += [e for e in self._pending if e[0] == "lablib.sam.plugin"]
         if eager:
             self.load(eager)
 
