@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -455,11 +456,25 @@ class PluginLoader:
                 self._pending.remove(entry)
                 try:
                     module = importlib.import_module(entry[0])
+                    self.loaded.append(module.install(self.local))
                 except ModuleNotFoundError as exc:
                     if exc.name is not None and entry[0].startswith(exc.name):
                         continue
-                    raise
-                self.loaded.append(module.install(self.local))
+                    self._report(entry[0], exc)
+                except Exception as exc:  # one broken data plane must not stop the others
+                    self._report(entry[0], exc)
+
+    @staticmethod
+    def _report(name: str, exc: BaseException) -> None:
+        import traceback
+
+        print(
+            f"lablib: the data plane {name} failed to load ({exc!r}); requests to its "
+            "services reach moto's control plane only. Details:\n"
+            + "".join(traceback.format_exception(exc)),
+            file=sys.stderr,
+            flush=True,
+        )
 
     def close(self) -> None:
         with self._lock:
