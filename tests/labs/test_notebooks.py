@@ -66,6 +66,12 @@ def test_lab01_shows_what_it_teaches(lab01: tuple[object, object]) -> None:
     assert "RetriesExhausted" in shown and "lab clock: " in shown
     assert "pay-demo-1 was charged 2 times" in shown
     assert re.search(r"li-count-table\s+\d+\s+9\s+9", shown)
+    # %%lambda: re-running an edited cell redeploys, and the next invoke is cold
+    assert re.search(r"li-edit: status 200 \(warm\)[^\n]*\npayload: \"hello, second call\"", shown)
+    assert "updated li-edit (code)" in shown
+    assert re.search(
+        r"li-edit: status 200 \(cold start\)[^\n]*\npayload: \"hi, after the edit\"", shown
+    )
 
 
 def test_every_lab_has_a_learner_version(tmp_path: Path) -> None:
