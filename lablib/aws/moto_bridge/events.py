@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import functools
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -446,19 +447,46 @@ def _message(message: Any, queue_arn: str, region: str) -> dict[str, Any]:
 
 
 def sqs_receive(queue_arn: str, count: int, visibility_timeout: int) -> list[dict[str, Any]]:
-    """Receive up to ``count`` visible messages (redrive to the DLQ happens here, as in SQS)."""
+    """Receive up to ``count`` visible messages, as SQS does (redrive to the DLQ after
+    maxReceiveCount, one batch per FIFO group in flight). One pass over the queue: moto's own
+    receive recomputes every queue attribute per message, which is far too slow for a poller.
+    """
     queue = _queue(queue_arn)
     if queue is None:
         return []
     region = queue_arn.split(":")[3]
-    backend = sqs_backends[queue_arn.split(":")[4]][region]
-    # moto un-pends a visible (timed-out) FIFO message one at a time, which would deliver the
-    # last message of a group first; release every timed-out message before receiving.
+    now = time.time() * 1000
+    retention_ms = float(queue.message_retention_period or 345600) * 1000
+    redrive = queue.redrive_policy or {}
+    dlq = queue.dead_letter_queue
+    max_receive = int(redrive.get("maxReceiveCount", 0) or 0)
+    # a timed-out message is no longer in flight (moto releases them one at a time, which
+    # would deliver the last message of a FIFO group first)
     for message in list(queue.pending_messages):
-        if message.visible:
+        if now > message.visible_at:
             queue.pending_messages.discard(message)
-    messages = backend.receive_message(queue.name, count, 0, visibility_timeout, ["All"])
-    return [_message(m, queue_arn, region) for m in messages]
+    busy_groups = {m.group_id for m in queue.pending_messages if m.group_id}
+    result: list[dict[str, Any]] = []
+    to_dlq = []
+    for message in list(queue._messages):
+        if now <= message.visible_at or now < message.delayed_until:
+            continue
+        if queue.fifo_queue and message.group_id in busy_groups:
+            continue
+        if dlq is not None and max_receive and message.approximate_receive_count >= max_receive:
+            to_dlq.append(message)
+            continue
+        if message.sent_timestamp and message.sent_timestamp + retention_ms <= now:
+            continue  # past the retention period: SQS never delivers it again
+        queue.pending_messages.add(message)
+        message.mark_received(visibility_timeout=visibility_timeout)
+        result.append(_message(message, queue_arn, region))
+        if len(result) >= count:
+            break
+    for message in to_dlq:
+        queue._messages.remove(message)
+        dlq.add_message(message)
+    return result
 
 
 def sqs_wait(queue_arn: str, timeout: float) -> None:
