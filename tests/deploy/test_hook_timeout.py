@@ -25,9 +25,9 @@ def fast() -> Iterator[LocalAWS]:
 def test_hook_that_never_reports_times_out(fast: LocalAWS) -> None:
     lam = fast.client("lambda", config=NO_RETRY)
     cd = fast.client("codedeploy")
-    role = fast.client("iam").create_role(RoleName="timeout-role", AssumeRolePolicyDocument="{}")[
-        "Role"
-    ]["Arn"]
+    role = fast.client("iam").create_role(
+        RoleName=f"timeout-role-{id(fast)}", AssumeRolePolicyDocument="{}"
+    )["Role"]["Arn"]
     function = release(lam, role, broken_v2=False)
     silent = hook(lam, role, result="none")
     app, name = group(
