@@ -105,9 +105,28 @@ class Front:
         self.lambda_plane.scheduler.telemetry.drain()
         path: str = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "")
+        if path.rstrip("/") == "/2016-08-19/account-settings" and method == "GET":
+            return self._account_settings(environ, start_response)
         if path.startswith(_LAMBDA_CONTROL_PREFIXES):
             return self._lambda_control(environ, start_response, path, method)
         return self.moto_app(environ, start_response)
+
+    def _account_settings(
+        self, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        from lablib.aws.lambda_api import region_of
+
+        settings = moto_bridge.account_settings(moto_bridge.ACCOUNT_ID, region_of(environ))
+        limit = self.lambda_plane.scheduler.account_concurrency
+        settings["AccountLimit"]["UnreservedConcurrentExecutions"] += (
+            limit - settings["AccountLimit"]["ConcurrentExecutions"]
+        )
+        settings["AccountLimit"]["ConcurrentExecutions"] = limit
+        body = json.dumps(settings).encode()
+        start_response(
+            "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        )
+        return [body]
 
     def _lambda_control(
         self, environ: dict[str, Any], start_response: StartResponse, path: str, method: str

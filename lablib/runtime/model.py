@@ -42,6 +42,12 @@ KNOWN_RUNTIMES = (
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024  # request payload, bytes
 MAX_SYNC_RESPONSE = 6_291_556  # response payload, bytes (as AWS reports it)
 MAX_ASYNC_PAYLOAD = 1024 * 1024  # 1 MB since October 2025 (was 256 KB)
+ACCOUNT_LIMITS = {  # GetAccountSettings defaults (per Region)
+    "TotalCodeSize": 80_530_636_800,
+    "CodeSizeUnzipped": 262_144_000,
+    "CodeSizeZipped": 52_428_800,
+    "ConcurrentExecutions": 1000,
+}
 
 
 @dataclass(frozen=True)

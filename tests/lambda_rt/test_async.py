@@ -114,3 +114,16 @@ def test_zero_reserved_concurrency(aws: Any, lam: Any, make_function: Any) -> No
     record = json.loads(drain(sqs, dest_url, 1, 10)[0]["Body"])
     assert record["requestContext"]["condition"] == "ZeroReservedConcurrency"
     assert record["requestContext"]["approximateInvokeCount"] == 0
+
+
+def test_event_invoke_config_put_replaces_update_merges(lam: Any, make_function: Any) -> None:
+    name = make_function("def handler(e, c):\n    return 1\n")
+    lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0,
+                                         MaximumEventAgeInSeconds=120)  # fmt: skip
+    lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=1)
+    config = lam.get_function_event_invoke_config(FunctionName=name)
+    assert config["MaximumRetryAttempts"] == 1
+    assert "MaximumEventAgeInSeconds" not in config  # put replaces the whole configuration
+    lam.update_function_event_invoke_config(FunctionName=name, MaximumEventAgeInSeconds=300)
+    config = lam.get_function_event_invoke_config(FunctionName=name)
+    assert (config["MaximumRetryAttempts"], config["MaximumEventAgeInSeconds"]) == (1, 300)

@@ -228,3 +228,19 @@ done
     response = lam.invoke(FunctionName=name, Payload=b'{"k": 1}')
     assert payload_of(response) == {"echo": {"k": 1}}
     assert payload_of(lam.invoke(FunctionName=name, Payload=b"[2]")) == {"echo": [2]}
+
+
+def test_account_settings(lam: Any, make_function: Any) -> None:
+    name = make_function("def handler(e, c):\n    return 1\n")
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=100)
+    settings = lam.get_account_settings()
+    limit = settings["AccountLimit"]
+    assert limit["ConcurrentExecutions"] == 1000
+    reserved = sum(
+        lam.get_function_concurrency(FunctionName=f["FunctionName"]).get(
+            "ReservedConcurrentExecutions", 0
+        )
+        for f in lam.list_functions()["Functions"]
+    )
+    assert limit["UnreservedConcurrentExecutions"] == 1000 - reserved
+    assert settings["AccountUsage"]["FunctionCount"] >= 1

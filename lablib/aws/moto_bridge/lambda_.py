@@ -13,7 +13,7 @@ import threading
 from typing import Any
 
 import moto
-from moto.awslambda.models import LambdaFunction, lambda_backends
+from moto.awslambda.models import EventInvokeConfig, LambdaBackend, LambdaFunction, lambda_backends
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.logs.models import logs_backends
@@ -99,6 +99,26 @@ def install_patches() -> None:
             result.update(extra)
             return result
 
+        def put_event_invoke_config(
+            self: Any, function_name: str, config: dict[str, Any]
+        ) -> dict[str, Any]:
+            # AWS replaces the whole configuration; moto appended and kept reading the first.
+            fn = self.get_function(function_name)
+            event_config = EventInvokeConfig(fn.function_arn, fn.last_modified, config)
+            fn.event_invoke_config[:] = [event_config]
+            return dict(event_config.response())
+
+        def update_event_invoke_config(
+            self: Any, function_name: str, config: dict[str, Any]
+        ) -> dict[str, Any]:
+            # Update changes only the settings given; the rest stay.
+            fn = self.get_function(function_name)
+            current = dict(fn.event_invoke_config[-1].config) if fn.event_invoke_config else {}
+            current.update({k: v for k, v in config.items() if k != "FunctionName"})
+            return put_event_invoke_config(self, function_name, current)
+
+        LambdaBackend.put_function_event_invoke_config = put_event_invoke_config  # type: ignore[method-assign]
+        LambdaBackend.update_function_event_invoke_config = update_event_invoke_config  # type: ignore[method-assign]
         LambdaFunction.__init__ = init  # type: ignore[method-assign]
         LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
         LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign,assignment]
@@ -198,6 +218,23 @@ def to_config(fn: Any, account: str, region: str, version: str) -> FunctionConfi
 
 def _loader(obj: Any) -> Any:
     return lambda: obj.code_bytes
+
+
+def account_settings(account: str, region: str) -> dict[str, Any]:
+    """GetAccountSettings: AWS's default limits and this account's usage."""
+    from lablib.runtime.model import ACCOUNT_LIMITS
+
+    functions = list(_backend(account, region).list_functions())
+    reserved = sum(int(fn.reserved_concurrency or 0) for fn in functions)
+    limits = dict(ACCOUNT_LIMITS)
+    limits["UnreservedConcurrentExecutions"] = limits["ConcurrentExecutions"] - reserved
+    return {
+        "AccountLimit": limits,
+        "AccountUsage": {
+            "TotalCodeSize": sum(int(getattr(fn, "code_size", 0) or 0) for fn in functions),
+            "FunctionCount": len(functions),
+        },
+    }
 
 
 def event_invoke_config(account: str, region: str, name: str) -> dict[str, Any]:
