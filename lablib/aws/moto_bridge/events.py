@@ -223,6 +223,8 @@ def _patch_push_sources() -> None:
     def send_to_targets(self: Any, event: Any, transform_input: bool = True) -> None:
         if self.state != "ENABLED" or not self.event_pattern.matches_event(event):
             return
+        if self.scheduled_expression and not self.event_pattern.get_pattern():
+            return  # a schedule-only rule matches no events (moto would match them all)
         lambdas = [t for t in self.targets if ":lambda:" in t.get("Arn", "")]
         others = [t for t in self.targets if ":lambda:" not in t.get("Arn", "")]
         for target in lambdas:
