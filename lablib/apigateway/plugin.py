@@ -17,16 +17,9 @@ class ApiGatewayPlugin:
         bridge.check_patch_points()
         self.gateway = Gateway(local)
         self.control = ControlShims(self.gateway, local.front.moto_app)
-        local.front.add_route(self._drain_then_pass, self.control)
+        local.front.add_drain(self.gateway.telemetry.drain)
         local.front.add_route(self.control.matches, self.control)
         local.front.add_route(parse.matches, self.gateway)
-
-    def _drain_then_pass(self, environ: dict[str, Any]) -> bool:
-        """Never serves anything: before moto answers a request, let the telemetry thread
-        finish writing, so a learner reading logs or metrics sees every earlier request."""
-        if not parse.matches(environ):
-            self.gateway.telemetry.drain()
-        return False
 
     def close(self) -> None:
         self.gateway.close()

@@ -11,17 +11,15 @@ stage enables detailed metrics)."""
 from __future__ import annotations
 
 import json
-import queue
 import re
-import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from lablib.apigateway.context import Call, Response
 from lablib.apigateway.throttle import settings_for
 from lablib.aws import moto_bridge
+from lablib.runtime.jobs import JobThread
 
 NAMESPACE = "AWS/ApiGateway"
 _CONTEXT_VAR = re.compile(r"\$context\.([A-Za-z0-9_.]+)")
@@ -31,35 +29,17 @@ class GatewayTelemetry:
     def __init__(self) -> None:
         self._logs = moto_bridge.MotoLogSink()
         self._metrics = moto_bridge.MotoMetricSink()
-        self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=100_000)
-        self._thread = threading.Thread(target=self._run, name="apigw-telemetry", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            job = self._queue.get()
-            try:
-                if job is None:
-                    return
-                job()
-            except Exception as exc:  # a sink failure must not stop telemetry
-                print(f"lablib: could not record API Gateway telemetry: {exc!r}", flush=True)
-            finally:
-                self._queue.task_done()
+        self._jobs = JobThread("apigw-telemetry", "API Gateway telemetry", maxsize=100_000)
 
     def drain(self) -> None:
-        self._queue.join()
+        self._jobs.drain()
 
     def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join(5)
+        self._jobs.close()
 
     def record(self, call: Call, response: Response) -> None:
         latency_ms = (time.perf_counter() - call.started) * 1000
-        try:
-            self._queue.put_nowait(lambda: self._write(call, response, latency_ms))
-        except queue.Full:
-            pass
+        self._jobs.put(lambda: self._write(call, response, latency_ms))
 
     # -- on the telemetry thread ----------------------------------------------------------
     def _write(self, call: Call, response: Response, latency_ms: float) -> None:

@@ -88,6 +88,13 @@ class Front:
         self.lambda_plane = lambda_plane
         self.routes: list[Route] = []
         self.plugins: PluginLoader | None = None
+        self.drains: list[Callable[[], None]] = [lambda_plane.scheduler.telemetry.drain]
+
+    def add_drain(self, drain: Callable[[], None]) -> None:
+        """``drain`` runs before moto answers any request (after the data planes): a plane
+        that records telemetry in the background waits here until it is written, so a
+        learner reading logs or metrics sees every earlier request."""
+        self.drains.append(drain)
 
     def add_route(self, matches: Callable[[dict[str, Any]], bool], app: WSGIApp) -> None:
         """Serve requests that ``matches`` with ``app`` instead of moto (data planes)."""
@@ -101,8 +108,9 @@ class Front:
         for matches, app in self.routes:
             if matches(environ):
                 return app(environ, start_response)
-        # Make telemetry from earlier invocations visible before answering anything else.
-        self.lambda_plane.scheduler.telemetry.drain()
+        # Make telemetry from earlier requests visible before answering anything else.
+        for drain in self.drains:
+            drain()
         path: str = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "")
         if path.rstrip("/") == "/2016-08-19/account-settings" and method == "GET":

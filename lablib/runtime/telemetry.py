@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import base64
 import math
-import queue
-import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from lablib.runtime import emf
+from lablib.runtime.jobs import JobThread
 from lablib.runtime.model import FunctionConfig, LogSink, MetricSink
 
 MAX_EVENT_BYTES = 256 * 1024
@@ -129,26 +127,12 @@ def json_system_lines(lines: list[tuple[int, str]], fn: FunctionConfig) -> list[
 
 
 class Telemetry:
-    """A single background thread that delivers log events and metrics to the sinks."""
+    """Delivers log events and metrics to the sinks on one background thread."""
 
     def __init__(self, logs: LogSink, metrics: MetricSink) -> None:
         self._logs = logs
         self._metrics = metrics
-        self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="lambda-telemetry", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            job = self._queue.get()
-            try:
-                if job is None:
-                    return
-                job()
-            except Exception as exc:  # a sink failure must not stop telemetry
-                print(f"lablib: could not record Lambda telemetry: {exc!r}", flush=True)
-            finally:
-                self._queue.task_done()
+        self._jobs = JobThread("lambda-telemetry", "Lambda telemetry")
 
     def log(self, fn: FunctionConfig, stream: str, events: list[tuple[int, str]]) -> None:
         def job() -> None:
@@ -157,17 +141,16 @@ class Telemetry:
                 for namespace, data in emf.extract(message):
                     self._metrics.put(fn.account, fn.region, namespace, data)
 
-        self._queue.put(job)
+        self._jobs.put(job)
 
     def metrics(self, fn: FunctionConfig, data: list[dict[str, Any]]) -> None:
-        self._queue.put(lambda: self._metrics.put(fn.account, fn.region, "AWS/Lambda", data))
+        self._jobs.put(lambda: self._metrics.put(fn.account, fn.region, "AWS/Lambda", data))
 
     def drain(self) -> None:
-        self._queue.join()
+        self._jobs.drain()
 
     def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join(5)
+        self._jobs.close()
 
 
 def lambda_metrics(
