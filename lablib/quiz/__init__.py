@@ -7,3 +7,10 @@ It loads and validates the YAML bank in ``quizzes/`` (:mod:`.bank`, :mod:`.schem
 :mod:`.commands`), in notebooks (:mod:`.widget`) and as Anki / QTI exports (:mod:`.export`).
 It never needs the local AWS.
 """
+
+
+def progress_chart(*args: object, **kwargs: object) -> object:
+    """Mastery over time per domain or concept (see :func:`lablib.quiz.mastery.progress_chart`)."""
+    from .mastery import progress_chart as chart
+
+    return chart(*args, **kwargs)  # type: ignore[arg-type]

@@ -25,7 +25,7 @@ from .exam import EXAM_MINUTES, Attempt, draw_exam, draw_quiz, new_attempt
 from .progress import ProgressStore
 from .schema import CHOICE_TYPES, DOMAINS, EXAMS
 from .scoring import PASS_MARK, parse_response
-from .terminal import Console, ExamSession, clock_text, run_quiz
+from .terminal import Console, ExamSession, clock_text, run_quiz, see_it_run
 
 
 class UsageError(Exception):
@@ -195,11 +195,18 @@ def cmd_due(args: argparse.Namespace, io: IO) -> int:
     """List the questions the spaced-repetition schedule brings back now."""
     with _store(io) as store:
         due = store.due()
-        upcoming = [d for d in store.scheduled() if d not in due]
+        due_ids = {d.question_id for d in due}
+        upcoming = [d for d in store.scheduled() if d.question_id not in due_ids]
     try:
         bank: Bank | None = _bank(args)
     except (BankError, SyllabusError):
         bank = None
+    back = [d for d in due if d.clock_back]
+    if back:
+        io.stdout.write(
+            f"Note: the clock is earlier than your last answer to {len(back)} question(s) "
+            "(was it changed?); they are listed as due now and your history is kept.\n"
+        )
     if not due:
         io.stdout.write("Nothing is due now.\n")
     else:
@@ -207,8 +214,9 @@ def cmd_due(args: argparse.Namespace, io: IO) -> int:
     for d in due:
         q = bank.get(d.question_id) if bank else None
         stem = q.stem.splitlines()[0][:70] if q else "(no longer in the bank)"
-        ref = f"  [see it run: {q.lab_ref}]" if q and q.lab_ref else ""
-        io.stdout.write(f"  {d.question_id:<28} {stem}{ref}\n")
+        io.stdout.write(f"  {d.question_id:<28} {stem}\n")
+        if q is not None:
+            io.stdout.write(f"  {'':<28} {see_it_run(q)}\n")
     if upcoming:
         io.stdout.write(f"Next review: {upcoming[0].due:%Y-%m-%d %H:%M} UTC ")
         io.stdout.write(f"({len(upcoming)} scheduled later).\n")
@@ -424,8 +432,7 @@ def _report(console: Console, attempt: Attempt, payload: dict[str, Any]) -> None
     if payload["missed"]:
         console.say(f"{len(payload['missed'])} item(s) missed; they return in `lablib quiz due`:")
         for qid in payload["missed"][:10]:
-            ref = attempt.questions[qid].lab_ref
-            console.say(f"  {qid}" + (f"  see it run: {ref}" if ref else ""))
+            console.say(f"  {qid}  {see_it_run(attempt.questions[qid])}")
         if len(payload["missed"]) > 10:
             more = len(payload["missed"]) - 10
             console.say(f"  ... and {more} more; retest them with `lablib quiz --wrong`.")

@@ -16,6 +16,9 @@ from .scoring import ExamResult, Response, is_correct, score_exam
 EXAM_ITEMS = 65
 EXAM_UNSCORED = 15
 EXAM_MINUTES = 130
+# The real exams ask only single-answer and multiple-response items; the other types of the
+# bank (numeric, text, ordering) are for practice quizzes.
+EXAM_TYPES = ("single", "multiple")
 
 
 @dataclass
@@ -71,22 +74,26 @@ def draw_exam(
     items: int = EXAM_ITEMS,
     unscored: int = EXAM_UNSCORED,
 ) -> tuple[list[Item], list[str]]:
-    """Draw an exam to the guide's domain weights: the scored and the unscored items are each
-    apportioned by weight. Returns the items and warnings when the bank is short in a domain.
+    """Draw an exam of single-answer and multiple-response items to the guide's domain
+    weights: the scored and the unscored items are each apportioned by weight. Returns the
+    items and warnings when the bank is short in a domain.
     Raises :class:`ValueError` when the bank has too few questions for ``exam``."""
     if exam not in EXAMS:
         raise ValueError(f"unknown exam {exam!r}; use one of {', '.join(EXAMS)}")
     rng = random.Random(seed)
     pools: dict[str, list[Question]] = {d: [] for d in EXAMS[exam]}
     for q in sorted(questions, key=lambda q: q.id):
+        if q.type not in EXAM_TYPES:
+            continue
         domain = q.domain_for(exam)
         if domain is not None:
             pools[domain].append(q)
     available = sum(len(p) for p in pools.values())
     if available < items:
         raise ValueError(
-            f"the bank has {available} questions tagged with {exam} domains; an exam needs "
-            f"{items}. Add questions or tag more with {', '.join(EXAMS[exam])}"
+            f"the bank has {available} single/multiple-response questions tagged with {exam} "
+            f"domains; an exam needs {items}. Add questions or tag more with "
+            f"{', '.join(EXAMS[exam])}"
         )
 
     def exam_domains(q: Question) -> int:

@@ -6,6 +6,10 @@ one is created, with a warning; the quiz never crashes on it. Missed questions a
 with FSRS (the ``fsrs`` package): a wrong answer rates the card *Again*, a right answer to a
 question that already has a card rates it *Good*; :meth:`ProgressStore.due` lists the cards
 whose review time has come.
+
+A wall clock moved back (or a history written on a machine whose clock ran ahead) never loses
+or hides anything: a card last reviewed "in the future" is reviewed from that time on and is
+listed as due now (``Due.clock_back``), and exams measure time on the monotonic clock.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import warnings
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +83,14 @@ def _warn(message: str) -> None:
 class Due:
     question_id: str
     due: datetime
+    clock_back: bool = False  # last reviewed after "now": the clock was moved back
+
+
+@dataclass(frozen=True)
+class Answer:
+    question_id: str
+    correct: bool
+    at: datetime
 
 
 class ProgressStore:
@@ -234,7 +246,10 @@ class ProgressStore:
             return
         card = Card.from_json(row[0]) if row else Card(card_id=zlib.crc32(qid.encode()))
         rating = Rating.Good if correct else Rating.Again
-        card, _ = self._scheduler.review_card(card, rating, review_datetime=self.now())
+        moment = self.now()
+        if card.last_review is not None and card.last_review > moment:
+            moment = card.last_review  # the clock went back: keep the schedule moving forward
+        card, _ = self._scheduler.review_card(card, rating, review_datetime=moment)
         with self._conn:
             self._conn.execute(
                 "INSERT INTO cards (question_id, card, updated_at) VALUES (?, ?, ?)"
@@ -249,9 +264,24 @@ class ProgressStore:
         out = []
         for qid, text in self._conn.execute("SELECT question_id, card FROM cards"):
             card = Card.from_json(text)
-            if card.due <= moment:
-                out.append(Due(qid, card.due))
+            back = card.last_review is not None and card.last_review > moment + timedelta(minutes=1)
+            if card.due <= moment or back:
+                out.append(Due(qid, card.due, back))
         return sorted(out, key=lambda d: (d.due, d.question_id))
+
+    def answers(self) -> list[Answer]:
+        """Every recorded answer, oldest first (by time, then by the order recorded)."""
+        rows = self._conn.execute(
+            "SELECT question_id, correct, answered_at FROM answers ORDER BY id"
+        ).fetchall()
+        out = []
+        for qid, correct, stamp in rows:
+            try:
+                at = datetime.fromisoformat(stamp)
+            except (TypeError, ValueError):
+                continue  # a row written by hand or damaged: skip it, keep the rest
+            out.append(Answer(qid, bool(correct), at if at.tzinfo else at.replace(tzinfo=UTC)))
+        return sorted(out, key=lambda a: a.at)
 
     def scheduled(self) -> list[Due]:
         """Every scheduled question with its next review time."""

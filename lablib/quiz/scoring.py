@@ -10,10 +10,13 @@ An unanswered question (``None``) is simply wrong: there is no penalty for guess
 
 Scaled score: AWS does not publish how it scales raw results onto 100-1000 (it equates exam
 forms statistically). This engine uses a documented *linear* scale over the percentage of
-**scored** items answered correctly: ``scaled = round(100 + 900 * correct / scored)``. The
-pass mark is 720, so a pass needs at least 68.9 % (35 of 50 scored items gives 730; 34 gives
-712). A domain "meets" competencies when its own percentage, put on the same scale, reaches
-720; otherwise it "needs work".
+**scored** items answered correctly: ``scaled = 100 + 900 * correct / scored``, rounded half
+up, computed in integers (``100 + (1800 * correct + scored) // (2 * scored)``) so the browser
+exam (site/javascripts/lablib-exam.js) gets exactly the same number. The pass mark is 720, so
+a pass needs at least 68.9 % (35 of 50 scored items gives 730; 34 gives 712). A domain
+"meets" competencies when its own items, put on the same scale, reach 720; otherwise it
+"needs work". tests/quiz/fixtures/exam_cases.json holds hand-computed cases that both the
+Python and the JavaScript scoring must reproduce.
 """
 
 from __future__ import annotations
@@ -129,7 +132,8 @@ def scaled_score(correct: int, total: int) -> int:
         raise ValueError("no scored items to compute a scaled score from")
     if not 0 <= correct <= total:
         raise ValueError(f"correct ({correct}) must be between 0 and total ({total})")
-    return round(MIN_SCORE + (MAX_SCORE - MIN_SCORE) * correct / total)
+    span = MAX_SCORE - MIN_SCORE
+    return MIN_SCORE + (2 * span * correct + total) // (2 * total)
 
 
 def band(correct: int, total: int) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from .exam import Attempt
+from .links import default_labs_dir, notebook_steps, study_links
 from .progress import ProgressStore
 from .schema import Question
 from .scoring import Response, format_answer, is_correct, parse_response
@@ -57,6 +58,11 @@ def wrap_text(text: str, width: int = 88) -> list[str]:
             out.append(textwrap.fill(" ".join(s.strip() for s in lines), width))
         out.append("")
     return out[:-1]
+
+
+def see_it_run(q: Question) -> str:
+    """Where the question's behaviour is taught and shown running (notebook step, notes)."""
+    return study_links(q, notebook_steps(default_labs_dir())).describe()
 
 
 def render_question(q: Question, order: tuple[str, ...], header: str) -> str:
@@ -106,8 +112,7 @@ def explain(q: Question, order: tuple[str, ...], response: Response) -> list[str
             out.append(f"  {labels[key]}) {q.explanations[key]}")
     if q.explanation:
         out.append(textwrap.fill(q.explanation, 88))
-    if q.lab_ref:
-        out.append(f"See it run: {q.lab_ref}")
+    out.append(see_it_run(q))
     return out
 
 
@@ -157,8 +162,7 @@ def run_quiz(
     if missed and not attempt.review:
         console.say("Missed (they come back in `lablib quiz due`):")
         for qid in missed:
-            ref = attempt.questions[qid].lab_ref
-            console.say(f"  {qid}" + (f"  see it run: {ref}" if ref else ""))
+            console.say(f"  {qid}  {see_it_run(attempt.questions[qid])}")
     result = {"answered": len(asked), "correct": right, "missed": missed, "stopped": stopped}
     store.finish_attempt(attempt_id, attempt, result, record=False)
     return result

@@ -14,6 +14,7 @@ from typing import Any
 import markdown
 import yaml
 
+from lablib.quiz.links import Step, concept_anchor, pick_step
 from lablib.site.catalog import DOMAIN_KEYS, LAB_IDS, exam_meta, lab_titles
 
 TYPES = ("single", "multiple", "numeric", "text", "ordering")
@@ -182,6 +183,34 @@ def load_lab_file(path: Path) -> list[dict[str, Any]]:
     if not isinstance(questions, list):
         raise BankError(f"{path}: field 'questions' must be a list")
     return [_question(q, lab, path, i) for i, q in enumerate(questions)]
+
+
+def add_study_links(
+    bank: dict[str, Any],
+    steps: dict[str, list[Step]],
+    notebooks: set[str],
+    directory_urls: bool = True,
+) -> None:
+    """Give every question its study-loop links (site-relative URLs): ``notes`` (the notes
+    section of lab_ref, else the lab's notes page), ``notebook`` (the lab notebook page, when
+    the notebook exists) and ``run`` (the notebook step teaching one of its concepts, anchored
+    at ``#concept-<id>``; else the notebook page; null without a notebook)."""
+
+    def page(lab: str, name: str) -> str:
+        return f"labs/{lab}/{name}/" if directory_urls else f"labs/{lab}/{name}.html"
+
+    for q in bank["questions"]:
+        ref = q.get("labRef") or {"lab": q["lab"], "anchor": ""}
+        notes = page(ref["lab"], "notes") + (f"#{ref['anchor']}" if ref["anchor"] else "")
+        step = pick_step(q["concepts"], (ref["lab"], q["lab"]), steps)
+        home = ref["lab"] if ref["lab"] in notebooks else q["lab"]
+        notebook = page(home, "notebook") if home in notebooks else None
+        if step is not None and step.lab in notebooks:
+            run: str | None = page(step.lab, "notebook") + "#" + concept_anchor(step.concept)
+            title: str | None = step.title
+        else:
+            run, title = notebook, None
+        q["links"] = {"notes": notes, "notebook": notebook, "run": run, "runTitle": title}
 
 
 def export_bank(repo_root: Path) -> dict[str, Any]:

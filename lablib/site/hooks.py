@@ -5,6 +5,10 @@
 - quizzes/bank.json          the question bank for the browser quizzes and exam
 - placeholders               for nav pages other people write (notes, cheat sheet, ...)
                              while those files do not exist yet; a real file always wins
+- study links                each question in bank.json gets "links" (notes section, notebook
+                             page, the notebook step that shows it run: lablib.quiz.links)
+- study scripts              the practice modes, "due today" and progress pages' JavaScript
+                             (site/study/*.md) are added to extra_javascript here
 
 LABLIB_SITE_LABS_DIR overrides where notebooks are read from (tests use a fixture folder).
 """
@@ -20,7 +24,8 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from lablib.site.bank import BankError, export_bank
+from lablib.quiz.links import notebook_steps
+from lablib.site.bank import BankError, add_study_links, export_bank
 from lablib.site.catalog import LAB_IDS, expected_pages, lab_titles
 from lablib.site.notebooks import NotebookError, coming_soon, find_notebook, render_notebook
 
@@ -86,6 +91,18 @@ def fidelity_page() -> str:
     )
 
 
+STUDY_SCRIPTS = ("javascripts/lablib-practice.js", "javascripts/lablib-study.js")
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """Load the study scripts after lablib-quiz.js (they use its window.LablibQuiz)."""
+    present = {str(s) for s in config.extra_javascript}
+    for script in STUDY_SCRIPTS:
+        if script not in present:
+            config.extra_javascript.append(script)
+    return config
+
+
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     root = _repo_root(config)
     titles = lab_titles(root)
@@ -95,6 +112,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             content = notebook_page(root, lab_id, titles[lab_id], _execute())
             files.append(File.generated(config, uri, content=content))
         bank = export_bank(root)
+        labs_dir = _labs_dir(root)
+        notebooks = {lab for lab in LAB_IDS if find_notebook(labs_dir, LAB_IDS, lab)}
+        add_study_links(bank, notebook_steps(labs_dir), notebooks, config.use_directory_urls)
     except (BankError, NotebookError) as exc:
         raise PluginError(str(exc)) from exc
     files.append(File.generated(config, BANK_URI, content=json.dumps(bank, ensure_ascii=False)))

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lablib.quiz.links import CONCEPT_RE, concept_anchor
+
 _ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _NB_LINK_RE = re.compile(r"\]\((?:\.{0,2}/)*(?:labs/)?(\d\d)-[A-Za-z0-9_-]+\.ipynb(#[^)]*)?\)")
 _NB_NAME_RE = re.compile(r"^(\d\d)-(.+)\.ipynb$")
@@ -109,7 +111,13 @@ def _cell(cell: Any, lab_ids: tuple[str, ...]) -> str:
         return ""
     source = _text(cell.get("source", ""))
     if cell.get("cell_type") == "markdown":
-        return _link_labs(source, lab_ids).strip()
+        # each <!-- concept: ID --> becomes an anchor above the step, the target of the
+        # quizzes' "see it run" links (lablib.quiz.links)
+        anchors = [
+            f'<div id="{concept_anchor(c)}" class="lablib-concept-anchor"></div>\n\n'
+            for c in dict.fromkeys(CONCEPT_RE.findall(source))
+        ]
+        return "".join(anchors) + _link_labs(source, lab_ids).strip()
     if cell.get("cell_type") != "code":
         return ""
     parts: list[str] = []

@@ -5,8 +5,10 @@
  *   remainder rounding); 15 of them unscored and not marked. A smaller bank gives a shorter
  *   attempt with the same proportions, and the page says so.
  * - Multiple response is all-or-nothing; unanswered counts as wrong; no penalty for guessing.
- * - Scaled score = round(100 + 900 * correct / scored), pass at 720. A domain "meets
- *   competencies" when its scored items are answered at least at the pass rate (620/900).
+ * - Scaled score = 100 + 900 * correct / scored rounded half up (in integers), pass at 720.
+ *   A domain "meets" competencies when its own scored items, on the same scale, reach 720;
+ *   otherwise it "needs work" (the same rules as lablib/quiz/scoring.py; the hand-computed
+ *   cases in tests/quiz/fixtures/exam_cases.json are checked against both).
  * - The clock counts the time the page is open (performance.now), so reloading or closing the
  *   tab resumes with the time that was left, and a change of the system clock changes nothing.
  * - ?seed=N (&exam=SAA-C03) reproduces a draw: same questions, order and option order.
@@ -52,35 +54,52 @@
     return out;
   }
 
+  /* The same rules as lablib.quiz.exam.draw_exam: single/multiple items only; the scored and
+   * the unscored items are each split over the domains by weight; a short domain is filled
+   * from the others. */
   function draw(bank, exam, seed) {
     var meta = bank.meta;
     var rand = Q.rng(seed);
     var pool = poolFor(bank, exam);
     var n = Math.min(meta.items, pool.length);
-    var want = quotas(exam.domains, n);
+    var nUnscored = Math.round(n * meta.unscored / meta.items);
+    var wantScored = quotas(exam.domains, n - nUnscored);
+    var wantUnscored = quotas(exam.domains, nUnscored);
     var picked = [];
     var rest = [];
+    var scoredLeft = n - nUnscored;
     exam.domains.forEach(function (d, i) {
       var mine = Q.shuffle(pool.filter(function (q) { return primaryDomain(q, exam) === d.key; }), rand);
-      picked = picked.concat(mine.slice(0, want[i]));
-      rest = rest.concat(mine.slice(want[i]));
+      var s = Math.min(wantScored[i], mine.length);
+      var u = Math.min(wantUnscored[i], mine.length - s);
+      mine.slice(0, s).forEach(function (q) { picked.push({ q: q, scored: true }); });
+      mine.slice(s, s + u).forEach(function (q) { picked.push({ q: q, scored: false }); });
+      scoredLeft -= s;
+      rest = rest.concat(mine.slice(s + u));
     });
-    picked = picked.concat(Q.shuffle(rest, rand).slice(0, n - picked.length));
-    picked = Q.shuffle(picked, rand);
-    var unscored = Math.round(n * meta.unscored / meta.items);
-    var unscoredIdx = Q.shuffle(picked.map(function (_, i) { return i; }), rand).slice(0, unscored);
-    return picked.map(function (q, i) {
+    Q.shuffle(rest, rand).slice(0, n - picked.length).forEach(function (q) {
+      picked.push({ q: q, scored: scoredLeft-- > 0 });
+    });
+    return Q.shuffle(picked, rand).map(function (p) {
       return {
-        id: q.id,
-        domain: primaryDomain(q, exam),
-        scored: unscoredIdx.indexOf(i) < 0,
-        order: Q.shuffle(q.options.map(function (o) { return o.key; }), rand),
+        id: p.q.id,
+        domain: primaryDomain(p.q, exam),
+        scored: p.scored,
+        order: Q.shuffle(p.q.options.map(function (o) { return o.key; }), rand),
       };
     });
   }
 
+  /* Scaled score 100-1000, rounded half up in integers (as lablib.quiz.scoring.scaled_score). */
+  function scaledScore(meta, correct, total) {
+    if (!total) return meta.scaledMin;
+    var span = meta.scaledMax - meta.scaledMin;
+    return meta.scaledMin + Math.floor((2 * span * correct + total) / (2 * total));
+  }
+
+  var BAND_LABELS = { "meets": "Meets competencies", "needs work": "Needs work" };
+
   function score(attempt, byId, meta, exam) {
-    var passRate = (meta.passScore - meta.scaledMin) / (meta.scaledMax - meta.scaledMin);
     var perDomain = {};
     exam.domains.forEach(function (d) { perDomain[d.key] = { key: d.key, name: d.name, weight: d.weight, scored: 0, correct: 0 }; });
     var scored = 0;
@@ -95,8 +114,7 @@
       }
       return ok;
     });
-    var rate = scored ? correct / scored : 0;
-    var scaled = Math.round(meta.scaledMin + (meta.scaledMax - meta.scaledMin) * rate);
+    var scaled = scaledScore(meta, correct, scored);
     return {
       exam: attempt.exam,
       seed: attempt.seed,
@@ -109,8 +127,8 @@
       timeUsedMs: attempt.elapsedMs,
       domains: exam.domains.map(function (d) {
         var x = perDomain[d.key];
-        x.band = !x.scored ? "No scored items" :
-          x.correct / x.scored >= passRate ? "Meets competencies" : "Needs improvement";
+        x.band = x.scored && scaledScore(meta, x.correct, x.scored) >= meta.passScore ? "meets" : "needs work";
+        x.bandLabel = x.scored ? BAND_LABELS[x.band] : "No scored items";
         return x;
       }),
       marks: marks,
@@ -357,9 +375,9 @@
     }))]));
     var tbody = el("tbody");
     result.domains.forEach(function (d) {
-      tbody.appendChild(el("tr", { class: d.band === "Meets competencies" ? "lx-meets" : "lx-needs" }, [
+      tbody.appendChild(el("tr", { class: d.band === "meets" ? "lx-meets" : "lx-needs" }, [
         el("td", { text: d.name }), el("td", { text: d.weight + " %" }),
-        el("td", { text: d.correct + " / " + d.scored }), el("td", { class: "lx-band", text: d.band }),
+        el("td", { text: d.correct + " / " + d.scored }), el("td", { class: "lx-band", text: d.bandLabel || BAND_LABELS[d.band] || d.band }),
       ]));
     });
     table.appendChild(tbody);
@@ -388,7 +406,7 @@
     });
   }
 
-  window.LablibExam = { quotas: quotas, draw: draw, score: score };
+  window.LablibExam = { quotas: quotas, draw: draw, score: score, scaledScore: scaledScore };
 
   function init() {
     var root = document.getElementById("lablib-exam");

@@ -95,22 +95,101 @@
     },
   };
 
-  function recordResult(id, correct, source) {
-    var progress = store.get(PROGRESS_KEY) || { questions: {}, exams: [] };
+  /* ---- progress: answer log and spaced repetition --------------------------------------
+   * lablib.progress.v1 = { questions: {id: {seen, right, wrong, last, at, source, srs}},
+   *                        exams: [...], log: [{id, ok, t}] (the last 5000 answers) }.
+   * Scheduling is SM-2 (SuperMemo 2) with one relearning step, the browser's counterpart of
+   * the FSRS schedule `lablib quiz due` keeps in SQLite:
+   * - a question gets a card the first time it is answered wrong (right answers to questions
+   *   never missed are not scheduled);
+   * - wrong: repetitions restart at 0, the ease factor is kept, due again in 10 minutes;
+   * - right (quality 4): repetitions + 1; interval 1 day, then 6 days, then the previous
+   *   interval times the ease factor (2.5 to start, never below 1.3);
+   * - a card whose last review lies in the future (the clock was moved back) is due now. */
+  var RELEARN_MS = 10 * 60000;
+  var DAY_MS = 86400000;
+  var LOG_MAX = 5000;
+
+  function sm2(card, correct, now) {
+    var c = card || { reps: 0, ef: 2.5, interval: 0 };
+    var q = correct ? 4 : 2;
+    var next = { reps: c.reps, ef: c.ef, interval: c.interval, last: now };
+    if (q < 3) {
+      next.reps = 0;
+      next.interval = 0;
+      next.due = now + RELEARN_MS;
+      return next;
+    }
+    next.reps = c.reps + 1;
+    next.interval = next.reps === 1 ? 1 : next.reps === 2 ? 6 : Math.round(c.interval * c.ef);
+    next.ef = Math.max(1.3, c.ef + (0.1 - (5 - q) * (0.08 + (5 - q) * 0.02)));
+    next.due = now + next.interval * DAY_MS;
+    return next;
+  }
+
+  function isObject(x) {
+    return x !== null && typeof x === "object" && !Array.isArray(x);
+  }
+
+  /* The progress record, repaired if its shape is wrong (the original is kept aside). */
+  function loadProgress() {
+    var p = store.get(PROGRESS_KEY);
+    if (p !== null && (!isObject(p) || !isObject(p.questions))) {
+      var backup = PROGRESS_KEY + ".unreadable-" + Date.now();
+      store.set(backup, p);
+      store.problems.push("Your saved progress had an unexpected shape; it was kept as " + backup +
+        " and a fresh record was started.");
+      p = null;
+    }
+    p = p || { questions: {} };
+    if (!Array.isArray(p.exams)) p.exams = [];
+    if (!Array.isArray(p.log)) p.log = [];
+    Object.keys(p.questions).forEach(function (id) {
+      var e = p.questions[id];
+      if (!isObject(e)) { delete p.questions[id]; return; }
+      if (e.srs && !(isObject(e.srs) && isFinite(e.srs.due) && isFinite(e.srs.ef))) delete e.srs;
+    });
+    p.log = p.log.filter(function (x) { return isObject(x) && typeof x.id === "string" && isFinite(x.t); });
+    return p;
+  }
+
+  function recordResult(id, correct, source, when) {
+    var now = when === undefined ? Date.now() : when;
+    var progress = loadProgress();
     var entry = progress.questions[id] || { seen: 0, right: 0, wrong: 0 };
     entry.seen += 1;
     if (correct) entry.right += 1; else entry.wrong += 1;
     entry.last = correct ? "right" : "wrong";
-    entry.at = new Date().toISOString();
+    entry.at = new Date(now).toISOString();
     entry.source = source;
+    if (entry.srs || !correct) entry.srs = sm2(entry.srs, correct, now);
     progress.questions[id] = entry;
+    progress.log.push({ id: id, ok: !!correct, t: now });
+    if (progress.log.length > LOG_MAX) progress.log = progress.log.slice(-LOG_MAX);
     store.set(PROGRESS_KEY, progress);
   }
 
   function recordExam(summary) {
-    var progress = store.get(PROGRESS_KEY) || { questions: {}, exams: [] };
-    progress.exams = (progress.exams || []).concat([summary]).slice(-50);
+    var progress = loadProgress();
+    progress.exams = progress.exams.concat([summary]).slice(-50);
     store.set(PROGRESS_KEY, progress);
+  }
+
+  /* Scheduled questions whose time has come, earliest first; `clockBack` lists cards
+   * reviewed "in the future" (the clock moved back), which are due at once. */
+  function dueCards(progress, now) {
+    var due = [];
+    var later = [];
+    var clockBack = [];
+    Object.keys(progress.questions).forEach(function (id) {
+      var srs = progress.questions[id].srs;
+      if (!srs) return;
+      if (srs.last > now + 60000) clockBack.push(id);
+      var entry = { id: id, due: srs.due, reps: srs.reps, interval: srs.interval };
+      if (srs.due <= now || clockBack.indexOf(id) >= 0) due.push(entry); else later.push(entry);
+    });
+    var byDue = function (a, b) { return a.due - b.due || (a.id < b.id ? -1 : 1); };
+    return { due: due.sort(byDue), later: later.sort(byDue), clockBack: clockBack };
   }
 
   function el(tag, attrs, children) {
@@ -157,11 +236,29 @@
     return String(response).trim() !== "";
   }
 
-  function labLink(q) {
-    if (!q.labRef) return null;
-    var url = new URL("labs/" + q.labRef.lab + "/notes/", SITE_ROOT);
-    if (q.labRef.anchor) url.hash = q.labRef.anchor;
-    return url.href;
+  function siteUrl(path) {
+    return new URL(path, SITE_ROOT).href;
+  }
+
+  /* The study loop: notes section, lab notebook, and the notebook step that shows it run
+   * (bank.json "links", generated by lablib/site/bank.py add_study_links). */
+  function studyLinks(q, correct) {
+    var links = q.links || {};
+    var parts = [];
+    if (!correct && links.run) {
+      parts.push(el("a", { class: "lq-run", href: siteUrl(links.run),
+        text: "See it run" + (links.runTitle ? ": " + links.runTitle : " in the lab notebook") }));
+    }
+    if (links.notes) parts.push(el("a", { class: "lq-notes", href: siteUrl(links.notes), text: "Read the notes" }));
+    if (links.notebook && (correct || links.run !== links.notebook)) {
+      parts.push(el("a", { class: "lq-notebook", href: siteUrl(links.notebook), text: "Lab notebook" }));
+    }
+    var p = el("p", { class: "lq-see-it" });
+    parts.forEach(function (a, i) {
+      if (i) p.appendChild(document.createTextNode(" · "));
+      p.appendChild(a);
+    });
+    return parts.length ? p : null;
   }
 
   function optionHtml(q, key) {
@@ -292,12 +389,8 @@
     var text = correctAnswerText(q);
     if (text !== null) body.appendChild(el("p", { class: "lq-answer", text: "Answer: " + text }));
     if (q.explanation) body.appendChild(el("div", { class: "lq-explanation lq-overall", html: q.explanation }));
-    var link = labLink(q);
-    if (link) {
-      body.appendChild(el("p", { class: "lq-see-it" }, [
-        el("a", { href: link, text: correct ? "Read more in the lab" : "See it run in the lab" }),
-      ]));
-    }
+    var links = studyLinks(q, correct);
+    if (links) body.appendChild(links);
   }
 
   /* ---- the per-lab quiz page ------------------------------------------------------------ */
@@ -395,6 +488,11 @@
     recordResult: recordResult,
     recordExam: recordExam,
     optionHtml: optionHtml,
+    loadProgress: loadProgress,
+    sm2: sm2,
+    dueCards: dueCards,
+    studyLinks: studyLinks,
+    siteUrl: siteUrl,
   };
 
   function init() {

@@ -222,14 +222,17 @@ def test_quiz_review_mode_and_spaced_repetition(bank_dir: Path, cli, clock, home
     )
     assert "Right: the event is queued and Lambda answers 202 at once." in shown.out
     assert "Wrong: 200 with the payload is the synchronous (RequestResponse) reply." in shown.out
-    assert "See it run: lambda-invocation#invocation-types" in shown.out
+    assert "See it run: labs/01-lambda-invocation.ipynb, Step " in shown.out
+    assert "(notes: site/labs/lambda-invocation/notes.md#invocation-types)" in shown.out
     assert "The maximum is 900 seconds (15 minutes)" in shown.out
 
     assert "Nothing is due now." in cli("quiz", "due", "--bank", str(bank_dir)).out
     clock.advance(600)
     due = cli("quiz", "due", "--bank", str(bank_dir)).out
     assert "2 question(s) due now (practise: `lablib quiz --due`):" in due
-    assert "li-fix-async-status" in due and "see it run: lambda-invocation#invocation-types" in due
+    assert "li-fix-async-status" in due
+    assert "See it run: labs/01-lambda-invocation.ipynb, Step " in due
+    assert "notes: site/labs/lambda-invocation/notes.md#invocation-types" in due
 
     retest = cli(
         "quiz",

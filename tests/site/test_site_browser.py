@@ -299,7 +299,7 @@ def test_scoring_rules_hand_computed(desktop: Tab) -> None:
     assert result == [
         730,
         True,
-        [[30, 30, "Meets competencies"], [5, 20, "Needs improvement"]],
+        [[30, 30, "meets"], [5, 20, "needs work"]],
         712,
         False,
     ]

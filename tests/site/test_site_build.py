@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -130,6 +131,9 @@ def test_a_broken_bank_fails_the_build_with_file_and_field(tmp_path: Path) -> No
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "out")],
         cwd=tmp_path,
+        # the copy's lablib/ folder has no __init__.py: without the repository on the path it
+        # would shadow the real package when lablib is installed through an import finder
+        env={**os.environ, "PYTHONPATH": str(REPO)},
         capture_output=True,
         text=True,
         timeout=300,
