@@ -112,7 +112,7 @@ def main() -> None:
             mapping = lam.create_event_source_mapping(
                 EventSourceArn=arn, FunctionName="bench", BatchSize=batch, Enabled=False, **extra
             )
-            for start in range(0, THROUGHPUT_MESSAGES, 10):
+            for _ in range(0, THROUGHPUT_MESSAGES, 10):
                 sqs.send_message_batch(
                     QueueUrl=src,
                     Entries=[{"Id": str(j), "MessageBody": "x"} for j in range(10)],

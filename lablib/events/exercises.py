@@ -86,7 +86,7 @@ def check_partial_batch(fb: Feedback, code: str = "") -> None:
             break
         time.sleep(0.2)
     lam.delete_event_source_mapping(UUID=mapping["UUID"])
-    ids = sorted(d["body"].get("id") for d in dead if isinstance(d["body"], dict))
+    ids = sorted(int(d["body"].get("id", -1)) for d in dead if isinstance(d["body"], dict))
     fb.expect(
         ids != [0, 1, 2, 3, 4, 5],
         "the good messages are not retried with the bad one",
@@ -122,7 +122,8 @@ def check_s3_permission(
         "a statement lets s3.amazonaws.com invoke the function",
         expected="lambda add_permission with Principal='s3.amazonaws.com'",
         got=f"{len(policy['Statement'])} statement(s), none for S3",
-        hint="lam.add_permission(FunctionName=..., StatementId=..., Action='lambda:InvokeFunction', Principal='s3.amazonaws.com', ...)",
+        hint="lam.add_permission(FunctionName=..., StatementId=..., "
+        "Action='lambda:InvokeFunction', Principal='s3.amazonaws.com', ...)",
     )
     conditions = json.dumps([s.get("Condition", {}) for s in statements])
     fb.expect(

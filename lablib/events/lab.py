@@ -25,7 +25,7 @@ flowchart LR
         Q1 -->|retries, DLQ, destinations| F1[function]
     end
     subgraph pull["Pull: Lambda polls (event source mapping kept in Lambda)"]
-        ESM[event source mapping] -->|ReceiveMessage / GetRecords| SRC[(SQS queue, Kinesis or DynamoDB stream)]
+        ESM[event source mapping] -->|ReceiveMessage / GetRecords| SRC[(SQS, Kinesis, DynamoDB)]
         ESM -->|"Invoke, RequestResponse (sync), batches"| F2[function]
     end
 ```"""
@@ -86,7 +86,7 @@ FAILURES = [
 
 
 def push_pull_diagram() -> Markdown:
-    return Markdown(PUSH_PULL)
+    return Markdown(PUSH_PULL)  # type: ignore[no-untyped-call]
 
 
 def invocation_modes() -> Table:

@@ -70,7 +70,8 @@ class PushDelivery:
             )
             return {"Records": [record]}
         if source == "events":
-            return eventbridge_input(payload)
+            shaped: dict[str, Any] | None = eventbridge_input(payload)
+            return shaped
         if source == "logs":
             kept = [
                 e

@@ -214,7 +214,7 @@ class ShardWorker(threading.Thread):
             p.stop_event.wait(min(high, low * 2 ** min(attempts, 6)))
 
     def _age_s(self, item: dict[str, Any]) -> float:
-        return (time.time() - item["arrival"]) * self.poller.local.clock.scale
+        return float((time.time() - item["arrival"]) * self.poller.local.clock.scale)
 
     def _invoke(self, mapping: dict[str, Any], chunk: list[dict[str, Any]]) -> tuple[str, Any]:
         p = self.poller

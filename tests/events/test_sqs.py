@@ -188,22 +188,20 @@ def test_sqs_partial_batch_failure(clients: Any, recorder: Any, results: Any) ->
 
 
 def test_invalid_batch_item_response_fails_whole_batch(clients: Any, handler_code: Any) -> None:
-    """An itemIdentifier that is not in the batch makes AWS treat the batch as failed."""
-    code = "def handler(event, context):\n    return {'batchItemFailures': [{'itemIdentifier': 'nope'}]}\n"
-    url, arn, _ = make_queue(clients.sqs, visibility=1, max_receive=1)
+    """An itemIdentifier that is not in the batch makes AWS treat the batch as failed: the
+    message is not deleted, comes back, and (maxReceiveCount 1) lands in the DLQ."""
+    code = (
+        "def handler(event, context):\n"
+        "    return {'batchItemFailures': [{'itemIdentifier': 'nope'}]}\n"
+    )
+    url, arn, dlq = make_queue(clients.sqs, visibility=1, max_receive=1)
     fn = handler_code(code)
     clients.lam.create_event_source_mapping(
         EventSourceArn=arn, FunctionName=fn, FunctionResponseTypes=["ReportBatchItemFailures"]
     )
     clients.sqs.send_message(QueueUrl=url, MessageBody="x")
-    wait_for(
-        lambda: (
-            clients.sqs.get_queue_attributes(
-                QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
-            )["Attributes"]["ApproximateNumberOfMessagesNotVisible"]
-            == "1"
-        )
-    )
+    dead = wait_for(lambda: drain_queue(clients.sqs, dlq), timeout=10)
+    assert [m["Body"] for m in dead] == ["x"]
 
 
 def test_fifo_order_per_group(clients: Any, recorder: Any, results: Any) -> None:

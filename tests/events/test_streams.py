@@ -237,7 +237,7 @@ def test_dynamodb_stream_records(clients: Any, handler_code: Any) -> None:
         clients.ddb.delete_item(TableName=table, Key={"pk": {"S": "a"}})
         got: list[Any] = []
         wait_for(
-            lambda: (
+            lambda got=got: (
                 len(got.__iadd__([json.loads(m["Body"]) for m in drain_queue(clients.sqs, out)]))
                 >= 3
             )

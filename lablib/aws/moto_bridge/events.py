@@ -113,7 +113,7 @@ def _patch_mappings() -> None:
                 raise RESTError(code, message)
         esm = original(self, spec)
         _detach_inline(esm)
-        esm.lablib_start = _start_positions(esm)
+        esm.lablib_start = _start_positions(esm)  # type: ignore[attr-defined]
         return esm
 
     LambdaBackend.create_event_source_mapping = create  # type: ignore[method-assign]
@@ -169,12 +169,12 @@ def _patch_push_sources() -> None:
         bucket = event_body["Records"][0]["s3"]["bucket"]["name"]
         _push("s3", fn_arn, f"arn:aws:s3:::{bucket}", event_body)
 
-    s3_notifications._invoke_awslambda = s3_invoke  # type: ignore[assignment]
+    s3_notifications._invoke_awslambda = s3_invoke
 
     def eb_invoke(account_id: str, fn_arn: str, event: Any) -> None:
         _push("events", fn_arn, "", dict(event))
 
-    events_notifications._invoke_lambda = eb_invoke  # type: ignore[assignment]
+    events_notifications._invoke_lambda = eb_invoke
 
     original_put = s3_models.S3Backend.put_bucket_notification_configuration
 
@@ -189,7 +189,7 @@ def _patch_push_sources() -> None:
                 raise InvalidArgumentError(message, name, value)
         original_put(self, bucket_name, config)
 
-    s3_models.S3Backend.put_bucket_notification_configuration = put_notification  # type: ignore[method-assign]
+    s3_models.S3Backend.put_bucket_notification_configuration = put_notification  # type: ignore[method-assign,assignment]
 
     original_publish = Subscription.publish
 
@@ -235,7 +235,7 @@ def _patch_push_sources() -> None:
             rest.targets = others
             original_send(rest, event, transform_input)
 
-    events_models.Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+    events_models.Rule.send_to_targets = send_to_targets  # type: ignore[method-assign,assignment]
 
     original_filter = LogsBackend.put_subscription_filter
 
