@@ -20,7 +20,11 @@ Cost:
     lambda_cost(memory_mb, duration_ms, requests=1, architecture="x86_64") -> Cost
     cost_table(durations), cost_curve(durations) -> Chart, cheapest(durations) -> MB
     cost_calculator() -> ipywidgets sliders (a Cost outside a kernel)
-Tables: Table(columns, rows, title).  Magics: ``%load_ext lablib.notebook`` (%%lambda, %invoke).
+Other services, shown inline:
+    request(api_id, stage, path, method, body, headers) -> ApiView   # API Gateway stage URL
+    execution(state_machine, payload) -> ExecutionView   # Step Functions: path as a diagram
+Tables: Table(columns, rows, title).
+Magics: ``%load_ext lablib.notebook`` (%%lambda, %invoke, %api, %sfn).
 """
 
 from __future__ import annotations
@@ -45,8 +49,13 @@ from .logs import Invocation, LogView, invocations, logs, request_id, tail
 from .metrics import metric_points, metric_summary, metrics
 from .render import Chart, Table
 from .timeline import report_table, timeline
+from .views import ApiView, ExecutionView, execution, request
 
 __all__ = [
+    "ApiView",
+    "ExecutionView",
+    "execution",
+    "request",
     "Burst",
     "Chart",
     "Cost",
@@ -84,7 +93,7 @@ __all__ = [
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """``%load_ext lablib.notebook`` registers the ``%%lambda`` and ``%invoke`` magics."""
+    """``%load_ext lablib.notebook`` registers ``%%lambda``, ``%invoke``, ``%api``, ``%sfn``."""
     from .magics import register
 
     register(ipython)

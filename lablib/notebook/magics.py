@@ -164,7 +164,53 @@ def invoke_line(line: str) -> Any:
         raise UsageError(f"%invoke {name}: {error.get('Code')}: {error.get('Message')}") from None
 
 
+def _split_json(line: str, usage: str) -> tuple[list[str], Any]:
+    """Words up to the first '{' or '[', then the rest parsed as JSON (None when absent)."""
+    from IPython.core.error import UsageError
+
+    cut = min((i for i in (line.find("{"), line.find("[")) if i >= 0), default=len(line))
+    words, rest = line[:cut].split(), line[cut:].strip()
+    try:
+        return words, json.loads(rest) if rest else None
+    except ValueError as exc:
+        raise UsageError(f"{usage}: the JSON part is not valid ({exc})") from None
+
+
+def api_line(line: str) -> Any:
+    """``%api API_ID STAGE [METHOD] PATH [JSON body]``: call a stage URL and show the reply."""
+    from IPython.core.error import UsageError
+
+    from .views import request
+
+    usage = "%api API_ID STAGE [METHOD] PATH [JSON body], e.g. %api a1b2c3 prod POST /orders {}"
+    words, body = _split_json(line, usage)
+    if len(words) == 3:
+        words.insert(2, "GET" if body is None else "POST")
+    if len(words) != 4:
+        raise UsageError(usage)
+    api_id, stage, method, path = words
+    return request(api_id, stage, path, method, body)
+
+
+def sfn_line(line: str) -> Any:
+    """``%sfn STATE_MACHINE [JSON input]``: run it and show the diagram of the path taken."""
+    from IPython.core.error import UsageError
+
+    from .views import execution
+
+    usage = '%sfn NAME_OR_ARN [JSON input], e.g. %sfn orders {"id": 1}'
+    words, payload = _split_json(line, usage)
+    if len(words) != 1:
+        raise UsageError(usage)
+    try:
+        return execution(words[0], payload)
+    except ValueError as exc:
+        raise UsageError(f"%sfn: {exc}") from None
+
+
 def register(ipython: Any) -> None:
-    """Register ``%%lambda`` and ``%invoke`` with an IPython shell."""
+    """Register ``%%lambda``, ``%invoke``, ``%api`` and ``%sfn`` with an IPython shell."""
     ipython.register_magic_function(lambda_cell, magic_kind="cell", magic_name="lambda")
     ipython.register_magic_function(invoke_line, magic_kind="line", magic_name="invoke")
+    ipython.register_magic_function(api_line, magic_kind="line", magic_name="api")
+    ipython.register_magic_function(sfn_line, magic_kind="line", magic_name="sfn")

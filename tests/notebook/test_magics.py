@@ -167,3 +167,47 @@ def test_requirements_become_a_layer(kernel: tuple[Kernel, Any]) -> None:
     assert len(layers) == 1 and ":layer:requirements-" in layers[0]["Arn"]
     out, _ = k.run("%invoke mag-deps {}")
     assert '"HI!"' in out
+
+
+def test_api_and_sfn_magics_show_results_inline(kernel: tuple[Kernel, Any]) -> None:
+    """%api calls a stage URL and shows status and body; %sfn runs a state machine and shows
+    the path it took as a diagram (text fallback under nbclient)."""
+    k, _ = kernel
+    setup = """
+import boto3, json
+apigw = boto3.client("apigateway")
+api = apigw.create_rest_api(name="magic-api")["id"]
+root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+res = apigw.create_resource(restApiId=api, parentId=root, pathPart="ping")["id"]
+apigw.put_method(restApiId=api, resourceId=res, httpMethod="GET", authorizationType="NONE")
+apigw.put_integration(restApiId=api, resourceId=res, httpMethod="GET", type="MOCK",
+                      requestTemplates={"application/json": '{"statusCode": 200}'})
+apigw.put_method_response(restApiId=api, resourceId=res, httpMethod="GET", statusCode="200")
+apigw.put_integration_response(restApiId=api, resourceId=res, httpMethod="GET",
+    statusCode="200", responseTemplates={"application/json": '{"pong": true}'})
+apigw.create_deployment(restApiId=api, stageName="dev")
+sfn = boto3.client("stepfunctions")
+iam = boto3.client("iam")
+role = iam.create_role(RoleName="magic-sfn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+sfn.create_state_machine(name="magic-flow", roleArn=role, definition=json.dumps({
+    "StartAt": "Check", "States": {
+        "Check": {"Type": "Choice", "Choices": [
+            {"Variable": "$.n", "NumericGreaterThan": 1, "Next": "Big"}], "Default": "Small"},
+        "Big": {"Type": "Pass", "Result": "big", "End": True},
+        "Small": {"Type": "Pass", "Result": "small", "End": True}}}))
+print(api)
+"""
+    out, errors = k.run(setup)
+    assert not errors, errors
+    api_id = out.strip().splitlines()[-1]
+    out, errors = k.run(f"%api {api_id} dev /ping")
+    assert not errors, errors
+    assert "-> 200" in out and '"pong": true' in out
+    out, errors = k.run(f"%api {api_id} dev /missing")
+    assert "-> 403" in out and "Missing Authentication Token" in out
+    out, errors = k.run('%sfn magic-flow {"n": 5}')
+    assert not errors, errors
+    assert "SUCCEEDED" in out and '"big"' in out
+    assert "path: Check -> Big" in out
+    out, errors = k.run("%sfn no-such-machine")
+    assert "no state machine named 'no-such-machine'" in out + str(errors)
