@@ -127,3 +127,36 @@ def test_event_invoke_config_put_replaces_update_merges(lam: Any, make_function:
     lam.update_function_event_invoke_config(FunctionName=name, MaximumEventAgeInSeconds=300)
     config = lam.get_function_event_invoke_config(FunctionName=name)
     assert (config["MaximumRetryAttempts"], config["MaximumEventAgeInSeconds"]) == (1, 300)
+
+
+def test_events_waiting_at_shutdown_are_reported_not_lost(tmp_path: Any, monkeypatch: Any) -> None:
+    """Stopping the local AWS with retries still pending writes them to a report file."""
+    from pathlib import Path
+
+    from lablib.aws.server import LocalAWS
+    from tests.lambda_rt.conftest import NO_RETRY, zip_of
+
+    monkeypatch.setenv("LABLIB_HOME", str(tmp_path))
+    local = LocalAWS(clock_scale=1, set_environment=False).start()  # real-time retry delays
+    try:
+        lam = local.client("lambda", config=NO_RETRY)
+        arn = local.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+        lam.create_function(
+            FunctionName="fails", Runtime="python3.12", Role=arn["Role"]["Arn"],
+            Handler="app.handler",
+            Code={"ZipFile": zip_of({"app.py": "def handler(e, c):\n    raise ValueError\n"})},
+        )  # fmt: skip
+        lam.invoke(FunctionName="fails", InvocationType="Event", Payload=b'{"keep": "me"}')
+        deadline = time.monotonic() + 10
+        while local.lambda_plane.queue.pending() and time.monotonic() < deadline:
+            # wait until the first attempt failed and the retry is scheduled a minute out
+            if local.lambda_plane.queue._heap:  # noqa: SLF001 - test looks at the schedule
+                break
+            time.sleep(0.05)
+    finally:
+        local.stop(drain_seconds=0.5)
+    reports = list((Path(tmp_path) / "reports").glob("undelivered-async-events-*.jsonl"))
+    assert len(reports) == 1
+    record = json.loads(reports[0].read_text().splitlines()[0])
+    assert record["function"] == "fails" and json.loads(record["payload"]) == {"keep": "me"}
+    assert record["attempts"] == 1
