@@ -85,6 +85,26 @@ def test_sam_api_event_becomes_rest_api_with_lambda_proxy(aws: LocalAWS, stack_n
     assert stage["variables"] == {"alias": "live"}
 
 
+def test_sam_api_serves_http_through_the_alias(aws: LocalAWS, stack_name: str) -> None:
+    """The Api event's permission is on the alias (FunctionName ...:live), so the stage URL
+    reaches the function: POST then GET /orders over plain HTTP."""
+    import requests
+
+    result = _deploy(aws, stack_name)
+    url = f"{aws.endpoint}/restapis/{result.outputs['ApiId']}/dev/_user_request_/orders"
+    created = requests.post(url, json={"item": "mug"}, timeout=30)
+    assert created.status_code == 201, created.text
+    assert created.json()["item"] == "mug" and created.json()["stage"] == "dev"
+    listed = requests.get(url, timeout=30)
+    assert listed.status_code == 200 and listed.json()["count"] == 1
+    policy = json.loads(
+        aws.client("lambda").get_policy(
+            FunctionName=result.outputs["OrdersFunctionName"], Qualifier="live"
+        )["Policy"]
+    )
+    assert {s["Resource"].rsplit(":", 1)[1] for s in policy["Statement"]} == {"live"}
+
+
 def test_sam_event_sources_are_wired(aws: LocalAWS, stack_name: str) -> None:
     result = _deploy(aws, stack_name)
     physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in result.resources}

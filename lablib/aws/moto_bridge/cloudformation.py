@@ -10,6 +10,7 @@ What this adds to moto's CloudFormation:
   for updates), with AWS's reasons. Nothing stays half-created.
 - Resource types SAM templates need that moto lacks or keeps incompletely:
   ``AWS::Lambda::Alias``, ``AWS::Lambda::Version`` (Ref/GetAtt as on AWS),
+  ``AWS::Lambda::Permission`` (on the alias or version its FunctionName qualifies),
   ``AWS::Lambda::Function`` (DeadLetterConfig, Layers, LoggingConfig, ... kept),
   ``AWS::ApiGateway::RestApi`` (``Body``: a Swagger/OpenAPI document with
   x-amazon-apigateway-integration), ``AWS::ApiGateway::Stage``, ``AWS::CodeDeploy::Application``
@@ -263,6 +264,41 @@ class AliasModel(_Model):
             backend.delete_alias(self.name, self.function)
 
 
+class PermissionModel(_Model):
+    """AWS::Lambda::Permission: a qualified FunctionName (an alias or version ARN, or
+    ``name:alias``) puts the statement on that qualifier, as AWS does (moto drops it)."""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Lambda::Permission"
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> PermissionModel:
+        props = dict(cloudformation_json["Properties"])
+        target = str(props["FunctionName"])
+        rest = target.split(":function:")[1] if ":function:" in target else target
+        name, _, qualifier = rest.partition(":")
+        fn = _lambda(account_id, region_name).get_function(name)
+        statement, _ = fn.policy.add_statement(json.dumps(props), qualifier or None)
+        self = cls()
+        self.function, self.physical_id = name, str(statement.get("Sid", resource_name))
+        self.attributes = {}
+        return self
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        backend = _lambda(account_id, region_name)
+        if self.function in backend._lambdas._functions:
+            policy = backend.get_function(self.function).policy
+            policy.statements = [s for s in policy.statements if s.get("Sid") != self.physical_id]
+
+
 def _record_deployment(
     account: str, region: str, policy: dict[str, Any], alias: Any, old: str, new: str
 ) -> None:
@@ -506,6 +542,7 @@ _MODELS: dict[str, type[CloudFormationModel]] = {
         FunctionModel,
         VersionModel,
         AliasModel,
+        PermissionModel,
         RestApiModel,
         StageModel,
         CodeDeployApplicationModel,
