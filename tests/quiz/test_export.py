@@ -107,3 +107,59 @@ def test_export_command_and_empty_selection(bank_dir: Path, tmp_path: Path, cli)
     assert not (tmp_path / "x.apkg").exists()
     with pytest.raises(ValueError, match="selection is empty"):
         export_anki([], tmp_path / "y.apkg")
+
+
+def test_whole_bank_exports_re_read(tmp_path: Path) -> None:
+    """The real bank: every question becomes one Anki note and one complete QTI item."""
+    bank = load_bank()
+    apkg, qti = tmp_path / "bank.apkg", tmp_path / "bank.zip"
+    assert export_anki(bank.questions, apkg) == len(bank.questions)
+    with zipfile.ZipFile(apkg) as zf:
+        assert zf.testzip() is None and {"collection.anki2", "media"} <= set(zf.namelist())
+        zf.extract("collection.anki2", tmp_path)
+    db = sqlite3.connect(tmp_path / "collection.anki2")
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        ids = [r[0].split("\x1f")[3] for r in db.execute("SELECT flds FROM notes")]
+        models = db.execute("SELECT models FROM col").fetchone()[0]
+    finally:
+        db.close()
+    assert sorted(ids) == sorted(q.id for q in bank.questions)
+    assert "lablib question" in models
+    assert export_qti(bank.questions, qti) == len(bank.questions)
+    with zipfile.ZipFile(qti) as zf:
+        manifest = ET.fromstring(zf.read("imsmanifest.xml"))
+        hrefs = [r.get("href") for r in manifest.iter(f"{{{CP_NS}}}resource")]
+        assert len(hrefs) == len(bank.questions)
+        for href in hrefs:
+            item = ET.fromstring(zf.read(str(href)))
+            for tag in (
+                "responseDeclaration",
+                "outcomeDeclaration",
+                "itemBody",
+                "responseProcessing",
+            ):
+                assert item.find(f"{Q}{tag}") is not None, (href, tag)
+            assert item.find(f"{Q}responseDeclaration/{Q}correctResponse/{Q}value") is not None
+            body = item.find(f"{Q}itemBody")
+            assert body is not None and len(body) > 0
+
+
+def test_empty_selection_writes_nothing_for_qti(bank_dir: Path, tmp_path: Path, cli) -> None:
+    out = tmp_path / "empty.zip"
+    res = cli(
+        "quiz",
+        "export",
+        "--bank",
+        str(bank_dir),
+        "--format",
+        "qti",
+        "--out",
+        str(out),
+        "--domain",
+        "saa.cost",
+    )
+    assert res.code == 1 and "the selection is empty" in res.err and not out.exists()
+    with pytest.raises(ValueError, match="nothing to export"):
+        export_qti([], out)
+    assert not out.exists()
