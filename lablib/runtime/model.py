@@ -12,16 +12,15 @@ PYTHON_RUNTIMES = frozenset(
     {"python3.9", "python3.10", "python3.11", "python3.12", "python3.13", "python3.14"}
 )
 CUSTOM_RUNTIMES = frozenset({"provided", "provided.al2", "provided.al2023"})
+NODE_RUNTIMES = frozenset({"nodejs20.x", "nodejs22.x", "nodejs24.x"})  # where node is installed
 # Every runtime id AWS accepts today (deprecated ones included, as AWS still stores them).
 KNOWN_RUNTIMES = (
     PYTHON_RUNTIMES
     | CUSTOM_RUNTIMES
+    | NODE_RUNTIMES
     | frozenset(
         {
             "nodejs18.x",
-            "nodejs20.x",
-            "nodejs22.x",
-            "nodejs24.x",
             "java8.al2",
             "java11",
             "java17",

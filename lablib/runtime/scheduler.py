@@ -15,12 +15,14 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lablib.runtime import node
 from lablib.runtime import telemetry as tel
 from lablib.runtime.code import CodeStore
 from lablib.runtime.executor import EnvironmentSpec, Executor
 from lablib.runtime.model import (
     CUSTOM_RUNTIMES,
     MAX_SYNC_RESPONSE,
+    NODE_RUNTIMES,
     PYTHON_RUNTIMES,
     FunctionConfig,
     InvokeResult,
@@ -218,14 +220,16 @@ class Scheduler:
     def _spawn(self, fn: FunctionConfig) -> Environment:
         if fn.runtime in PYTHON_RUNTIMES:
             kind = "python"
-        elif fn.runtime in CUSTOM_RUNTIMES:
+        elif fn.runtime in CUSTOM_RUNTIMES or fn.runtime in NODE_RUNTIMES:
             kind = "exec"
         else:
             raise RuntimeUnavailable(
                 f"The runtime {fn.runtime!r} is not available in this local lab. Use a Python "
-                f"runtime ({', '.join(sorted(PYTHON_RUNTIMES))}) or a custom runtime "
-                f"(provided.al2023 with an executable 'bootstrap')."
+                f"runtime ({', '.join(sorted(PYTHON_RUNTIMES))}), Node.js "
+                f"({', '.join(sorted(NODE_RUNTIMES))}, where node is installed) or a custom "
+                f"runtime (provided.al2023 with an executable 'bootstrap')."
             )
+        node_bin = node.require(fn.runtime) if fn.runtime in NODE_RUNTIMES else None
         task_root = self.code.unpack("code", fn.code_sha, fn.load_code())
         layer_dirs = [self.code.unpack("layers", layer.sha, layer.load()) for layer in fn.layers]
         env_hex = secrets.token_hex(16)
@@ -248,7 +252,9 @@ class Scheduler:
             log_path=str(env.log_path),
             env=variables,
             extra_path=extra_path,
-            executable=str(task_root / "bootstrap"),
+            executable=node.launcher(root, node_bin, layer_dirs, task_root)
+            if node_bin
+            else str(task_root / "bootstrap"),
         )
         if kind == "exec" and not os.access(spec.executable, os.X_OK):
             channel.close()
