@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lablib.apigateway import parse
+from lablib.apigateway import fidelity_checks, parse
 from lablib.apigateway.control import ControlShims
 from lablib.apigateway.gateway import Gateway
 from lablib.aws.moto_bridge import apigateway as bridge
@@ -20,6 +20,7 @@ class ApiGatewayPlugin:
         local.front.add_drain(self.gateway.telemetry.drain)
         local.front.add_route(self.control.matches, self.control)
         local.front.add_route(parse.matches, self.gateway)
+        fidelity_checks.install(local)  # checked first: warns, or refuses when strict
 
     def close(self) -> None:
         self.gateway.close()

@@ -80,7 +80,8 @@ def check(service: str, operation: str, parameters: dict[str, Any]) -> None:
     known = load().get(service, {}).get(operation, {})
     for name, value in parameters.items():
         row = known.get(name)
-        if row is None or row.status != "ignored" or value in (None, "", [], {}):
+        # An empty value or False (the default of every ignored flag) uses nothing.
+        if row is None or row.status != "ignored" or value is False or value in (None, "", [], {}):
             continue
         if os.environ.get("LABLIB_STRICT") == "1":
             raise NotSimulated(row)

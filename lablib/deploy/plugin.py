@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from lablib.aws import fidelity_http
 from lablib.aws.moto_bridge import aliases, cloudwatch, codedeploy
 from lablib.deploy.alarms import AlarmEvaluator
 from lablib.deploy.engine import DeploymentEngine
@@ -25,6 +26,7 @@ class DeployPlugin:
         aliases.install_patches()
         cloudwatch.install_patches()
         codedeploy.install_patches()
+        fidelity_http.install(local, ["codedeploy", "cloudwatch"])  # ignored parameters are loud
         self._clients: dict[tuple[str, str], Any] = {}
         self._clients_lock = threading.Lock()
         self.engine = DeploymentEngine(local.clock, self.client, local.lambda_plane)

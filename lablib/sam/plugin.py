@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lablib.aws import fidelity_http
 from lablib.aws.moto_bridge import cloudformation as cfn_bridge
 from lablib.sam.prepare import TemplateError, TransformFailed, prepare
 
@@ -33,6 +34,7 @@ class _Installed:
 
 def install(local: Any) -> _Installed:
     cfn_bridge.install_patches(_prepare)
+    fidelity_http.install(local, ["cloudformation"])  # ignored parameters are loud
     parts: list[Any] = []
     try:
         from lablib.iam_mode.route import install as install_iam

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lablib.aws import fidelity_http
 from lablib.aws.moto_bridge import stepfunctions as bridge
 from lablib.stepfunctions.validate import describe_problems
 
@@ -23,6 +24,7 @@ class StepFunctionsPlugin:
         self._disable = bridge.enable(
             local.endpoint, local.clock.real_seconds, check_definition=describe_problems
         )
+        fidelity_http.install(local, ["stepfunctions"])  # ignored parameters are loud
 
     def close(self) -> None:
         self._disable()
