@@ -280,6 +280,10 @@ def _check_config(body: bytes) -> str | None:
     return None
 
 
+_running: set[int] = set()
+_running_lock = threading.Lock()
+
+
 def lablib_home() -> Path:
     """Where lablib keeps its own files (LABLIB_HOME, default ~/.lablib)."""
     return Path(os.environ.get("LABLIB_HOME") or Path.home() / ".lablib")
@@ -312,6 +316,10 @@ class LocalAWS:
             return self
         began = time.perf_counter()
         moto_bridge.install_patches()
+        with _running_lock:
+            if not _running:  # moto's state is per process: the first local AWS starts empty
+                moto_bridge.reset_state()
+            _running.add(id(self))
         run_root = lablib_home() / "run"
         run_root.mkdir(parents=True, exist_ok=True)
         self._state_dir = Path(tempfile.mkdtemp(prefix=f"aws-{os.getpid()}-", dir=run_root))
@@ -372,6 +380,8 @@ class LocalAWS:
         self.telemetry.close()
         self.executor.close()
         self._server = None
+        with _running_lock:
+            _running.discard(id(self))
         if self._state_dir is not None:
             shutil.rmtree(self._state_dir, ignore_errors=True)
         self._restore_environment()

@@ -25,7 +25,7 @@ def zip_of(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def aws() -> Iterator[LocalAWS]:
     local = LocalAWS().start()
     try:
@@ -149,7 +149,7 @@ class Api:
         self.ag.update_stage(restApiId=api, stageName=stage, patchOperations=ops)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def apigw(aws: LocalAWS) -> Api:
     return Api(aws)
 
@@ -161,6 +161,6 @@ def handler(event, context):
 """
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def echo(apigw: Api) -> str:
     return apigw.function(ECHO, name="apigw-echo")

@@ -15,7 +15,7 @@ from tests.lambda_rt.conftest import aws, lam, make_function
 __all__ = ["aws", "lam", "make_function", "role"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def role(aws: Any) -> str:
     name = f"lab-role-{uuid.uuid4().hex[:8]}"
     arn: str = aws.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"][

@@ -31,7 +31,7 @@ def zip_of(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def aws() -> Iterator[LocalAWS]:
     # Only the event sources plugin: these tests must not depend on other data planes.
     saved = server.PLUGINS
@@ -46,7 +46,7 @@ def aws() -> Iterator[LocalAWS]:
         local.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def clients(aws: LocalAWS) -> Any:
     class Clients:
         lam = aws.client("lambda", config=NO_RETRY)
@@ -63,7 +63,7 @@ def clients(aws: LocalAWS) -> Any:
     return Clients
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def role(clients: Any) -> str:
     arn: str = clients.iam.create_role(RoleName="events-role", AssumeRolePolicyDocument="{}")[
         "Role"

@@ -13,7 +13,7 @@ from lablib.aws.server import LocalAWS
 NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=60)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def aws() -> Iterator[LocalAWS]:
     local = LocalAWS().start()
     try:

@@ -51,7 +51,7 @@ def handler_zip(*names: str) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def aws() -> Iterator[LocalAWS]:
     local = LocalAWS().start()
     try:

@@ -24,7 +24,7 @@ def zip_of(files: dict[str, str | bytes], modes: dict[str, int] | None = None) -
     return buffer.getvalue()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def aws() -> Iterator[LocalAWS]:
     local = LocalAWS().start()
     try:
@@ -33,12 +33,12 @@ def aws() -> Iterator[LocalAWS]:
         local.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def lam(aws: LocalAWS) -> Any:
     return aws.client("lambda", config=NO_RETRY)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def role(aws: LocalAWS) -> str:
     iam = aws.client("iam")
     arn: str = iam.create_role(RoleName="lab-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]

@@ -15,7 +15,7 @@ APP = ROOT / "labs" / "functions" / "serverless-practices"
 NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=60)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def aws() -> Iterator[LocalAWS]:
     local = LocalAWS().start()
     try:
@@ -24,7 +24,7 @@ def aws() -> Iterator[LocalAWS]:
         local.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def cfn(aws: LocalAWS) -> Any:
     return aws.client("cloudformation", config=NO_RETRY)
 

@@ -22,12 +22,12 @@ __all__ = ["aws", "lam", "make_function", "role"]
 FUNCTIONS = Path(__file__).resolve().parents[2] / "labs" / "functions" / "step-functions"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def sfn(aws: Any) -> Any:
     return aws.client("stepfunctions", config=NO_RETRY)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def lab_fn(lam: Any, role: str) -> Any:
     """Deploy a lab handler file once per session; returns its function ARN."""
     deployed: dict[str, str] = {}
@@ -76,7 +76,7 @@ class Runner:
         return described, history(self.sfn, arn)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def runner(sfn: Any, role: str) -> Runner:
     return Runner(sfn, role)
 

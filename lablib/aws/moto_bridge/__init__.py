@@ -20,6 +20,7 @@ from lablib.aws.moto_bridge.lambda_ import (
     event_invoke_config,
     install_patches,
     make_moto_app,
+    reset_state,
     resolve_function,
     split_name,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "event_invoke_config",
     "install_patches",
     "make_moto_app",
+    "reset_state",
     "resolve_function",
     "split_name",
 ]

@@ -50,6 +50,13 @@ def check_patch_points() -> None:
             raise RuntimeError(f"moto.awslambda.models.LambdaFunction.{attr} moved")
 
 
+def reset_state() -> None:
+    """Forget every resource in every moto backend: a new local AWS starts as a new account."""
+    from moto.moto_api._internal.models import moto_api_backend
+
+    moto_api_backend.reset()
+
+
 def make_moto_app() -> Any:
     return DomainDispatcherApplication(create_backend_app)
 
