@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lablib.aws import fidelity_http
 from lablib.aws.moto_bridge import events as bridge
 from lablib.events import mappings, schedules, validation
 from lablib.events.push import PushDelivery
@@ -32,6 +33,8 @@ class EventSources:
         )
         self.supervisor = mappings.Supervisor(self._make_poller)
         self.scheduler = schedules.ScheduleRunner(local.clock, self.push)
+        # Loud about accepted-but-not-simulated settings (lablib/aws/fidelity.yaml).
+        fidelity_http.install(local, ["lambda", "s3", "sns", "events", "logs"])
 
     def _make_poller(self, mapping: dict[str, Any]) -> Any:
         service = mapping["EventSourceArn"].split(":")[2]

@@ -1,5 +1,5 @@
-"""The same route serves the event-source services once their plugin installs it
-(``fidelity_http.install(local, [...])``): requests are refused by name when strict."""
+"""The event-sources plugin installs the fidelity route for its services: requests using a
+parameter that is not simulated are refused by name when strict."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from lablib.aws import fidelity_http
+from lablib.aws import server
 from lablib.aws.server import LocalAWS
 from tests.fidelity.conftest import NO_RETRY
 
@@ -19,7 +19,7 @@ FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:f"
 
 @pytest.fixture(scope="module")
 def routed(aws: LocalAWS) -> LocalAWS:
-    fidelity_http.install(aws, ["lambda", "s3", "events", "logs"])
+    aws.plugins.load([e for e in server.PLUGINS if e[0] == "lablib.events.plugin"])
     return aws
 
 
