@@ -289,6 +289,26 @@ def lablib_home() -> Path:
     return Path(os.environ.get("LABLIB_HOME") or Path.home() / ".lablib")
 
 
+def state_root() -> Path:
+    """Where running environments keep code and scratch files (removed on stop).
+
+    Under LABLIB_HOME/run, except when that is inside /tmp: each environment gets a private
+    /tmp by a bind mount, which would hide its own code, so /var/tmp is used instead.
+    """
+    root = lablib_home().resolve() / "run"
+    if str(root).startswith("/tmp/") and os.access("/var/tmp", os.W_OK):
+        return Path("/var/tmp") / f"lablib-{os.getuid()}" / "run"
+    return root
+
+
+def _remove_stale_state(run_root: Path) -> None:
+    """Remove state left by a local AWS whose process was killed (aws-<pid>-...)."""
+    for entry in run_root.glob("aws-*-*"):
+        pid = entry.name.split("-")[1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(entry, ignore_errors=True)
+
+
 class LocalAWS:
     """A local AWS on 127.0.0.1: use ``endpoint`` or ``client(name)`` to talk to it."""
 
@@ -320,8 +340,9 @@ class LocalAWS:
             if not _running:  # moto's state is per process: the first local AWS starts empty
                 moto_bridge.reset_state()
             _running.add(id(self))
-        run_root = lablib_home() / "run"
+        run_root = state_root()
         run_root.mkdir(parents=True, exist_ok=True)
+        _remove_stale_state(run_root)
         self._state_dir = Path(tempfile.mkdtemp(prefix=f"aws-{os.getpid()}-", dir=run_root))
         executor_box: list[Any] = []
         zygote = threading.Thread(target=lambda: executor_box.append(ZygoteExecutor()))
