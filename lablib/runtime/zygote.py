@@ -46,12 +46,13 @@ def _die_with_parent() -> None:
         _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def _private_tmp(tmp_dir: str) -> bool:
+def _private_tmp(tmp_dir: str, keep: list[str]) -> bool:
     """Give this process its own /tmp: a bind mount in a private mount namespace.
 
     As root (as in CI) a mount namespace is enough; otherwise an unprivileged user namespace
     maps this user to itself first. Where neither is allowed, TMPDIR alone points at the
-    private directory (the fidelity matrix says so).
+    private directory (the fidelity matrix says so). Folders under /tmp that the process
+    needs (a virtualenv or checkout living there) stay visible at their own paths.
     """
     if _LIBC is None:
         return False
@@ -73,7 +74,22 @@ def _private_tmp(tmp_dir: str) -> bool:
             return False
     if _LIBC.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
         return False
-    return bool(_LIBC.mount(tmp_dir.encode(), b"/tmp", None, _MS_BIND, None) == 0)
+    for top in _tmp_roots(keep):
+        inside = os.path.join(tmp_dir, top[len("/tmp/") :])
+        os.makedirs(inside, exist_ok=True)
+        if _LIBC.mount(top.encode(), inside.encode(), None, _MS_BIND | _MS_REC, None) != 0:
+            return False
+    return bool(_LIBC.mount(tmp_dir.encode(), b"/tmp", None, _MS_BIND | _MS_REC, None) == 0)
+
+
+def _tmp_roots(paths: list[str]) -> set[str]:
+    """The top-level folders under /tmp that hold any of ``paths`` (e.g. /tmp/checkout)."""
+    roots = set()
+    for path in paths:
+        real = os.path.realpath(path)
+        if real.startswith("/tmp/"):
+            roots.add("/tmp/" + real[len("/tmp/") :].split("/", 1)[0])
+    return roots
 
 
 def _child(spec: dict[str, Any]) -> None:
@@ -92,8 +108,10 @@ def _child(spec: dict[str, Any]) -> None:
     os.environ.clear()
     os.environ.update(spec["env"])
     os.chdir(spec["task_root"])
-    if not os.path.realpath(spec["task_root"]).startswith("/tmp/"):
-        _private_tmp(spec["tmp_dir"])  # the code must stay visible under the new /tmp
+    needed = [spec["task_root"], *spec.get("extra_path", []), spec["executable"], *sys.path,
+              sys.prefix, sys.base_prefix, sys.executable]  # fmt: skip
+    if not os.path.realpath(spec["tmp_dir"]).startswith("/tmp/"):
+        _private_tmp(spec["tmp_dir"], [p for p in needed if p])
     if spec["kind"] == "exec":
         os.execve(spec["executable"], [spec["executable"]], spec["env"])
     import tempfile
