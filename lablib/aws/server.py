@@ -290,15 +290,8 @@ def lablib_home() -> Path:
 
 
 def state_root() -> Path:
-    """Where running environments keep code and scratch files (removed on stop).
-
-    Under LABLIB_HOME/run, except when that is inside /tmp: each environment gets a private
-    /tmp by a bind mount, which would hide its own code, so /var/tmp is used instead.
-    """
-    root = lablib_home().resolve() / "run"
-    if str(root).startswith("/tmp/") and os.access("/var/tmp", os.W_OK):
-        return Path("/var/tmp") / f"lablib-{os.getuid()}" / "run"
-    return root
+    """Where running environments keep code and scratch files (removed on stop)."""
+    return lablib_home().resolve() / "run"
 
 
 def _remove_stale_state(run_root: Path) -> None:

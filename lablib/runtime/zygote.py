@@ -110,8 +110,7 @@ def _child(spec: dict[str, Any]) -> None:
     os.chdir(spec["task_root"])
     needed = [spec["task_root"], *spec.get("extra_path", []), spec["executable"], *sys.path,
               sys.prefix, sys.base_prefix, sys.executable]  # fmt: skip
-    if not os.path.realpath(spec["tmp_dir"]).startswith("/tmp/"):
-        _private_tmp(spec["tmp_dir"], [p for p in needed if p])
+    _private_tmp(spec["tmp_dir"], [p for p in needed if p])
     if spec["kind"] == "exec":
         os.execve(spec["executable"], [spec["executable"]], spec["env"])
     import tempfile
