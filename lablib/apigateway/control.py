@@ -6,7 +6,6 @@ CreateDeployment / CreateStage / UpdateStage / GetStage(s); GetUsage; FlushStage
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -17,6 +16,7 @@ from lablib.apigateway.gateway import Gateway
 from lablib.apigateway.model import CanarySpec
 from lablib.apigateway.openapi import ImportProblem, export_document, normalise_import
 from lablib.aws.moto_bridge import apigateway as bridge
+from lablib.aws.wsgi import json_object, replace_body
 
 StartResponse = Callable[..., Any]
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
@@ -94,8 +94,7 @@ class ControlShims:
     def _moto(
         self, environ: dict[str, Any], body: bytes
     ) -> tuple[str, list[tuple[str, str]], bytes]:
-        environ["wsgi.input"] = io.BytesIO(body)
-        environ["CONTENT_LENGTH"] = str(len(body))
+        replace_body(environ, body)
         captured: dict[str, Any] = {}
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
@@ -117,7 +116,7 @@ class ControlShims:
 
     # -- handlers -------------------------------------------------------------------------
     def create_deployment(self, environ: dict[str, Any], body: bytes, region: str, api: str) -> Any:
-        spec = _json(body)
+        spec = json_object(body)
         stage_name = spec.get("stageName")
         canary = spec.get("canarySettings")
         saved = (
@@ -155,7 +154,7 @@ class ControlShims:
         return status, headers, out
 
     def create_stage(self, environ: dict[str, Any], body: bytes, region: str, api: str) -> Any:
-        spec = _json(body)
+        spec = json_object(body)
         status, headers, out = self._moto(environ, body)
         canary = spec.get("canarySettings")
         if status.startswith("201") and canary and canary.get("deploymentId"):
@@ -168,7 +167,7 @@ class ControlShims:
     def update_stage(
         self, environ: dict[str, Any], body: bytes, region: str, api: str, stage: str
     ) -> Any:
-        spec = _json(body)
+        spec = json_object(body)
         passed = []
         key = (api, stage)
         for op in spec.get("patchOperations") or []:
@@ -280,7 +279,7 @@ class ControlShims:
         self, environ: dict[str, Any], body: bytes, region: str, api: str, res: str, method: str
     ) -> Any:
         status, headers, out = self._moto(environ, body)
-        keys = _json(body).get("cacheKeyParameters")
+        keys = json_object(body).get("cacheKeyParameters")
         if status.startswith(("200", "201")) and keys:
             bridge.set_cache_key_parameters(
                 self.gateway.account, region, api, res, method, list(keys)
@@ -361,14 +360,6 @@ def _canary(settings: dict[str, Any], deployment: str) -> CanarySpec:
 def _read(environ: dict[str, Any]) -> bytes:
     length = int(environ.get("CONTENT_LENGTH") or 0)
     return environ["wsgi.input"].read(length) if length else b""
-
-
-def _json(body: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(body or b"{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _error(status: int, code: str, message: str) -> tuple[str, list[tuple[str, str]], bytes]:

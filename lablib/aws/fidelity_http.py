@@ -11,7 +11,6 @@ parameter; then the route answers 400 in the service's own error shape, naming i
 from __future__ import annotations
 
 import functools
-import io
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -22,6 +21,7 @@ from xml.sax.saxutils import escape
 import botocore.session
 
 from lablib.aws import fidelity
+from lablib.aws.wsgi import json_object, read_body
 
 StartResponse = Callable[..., Any]
 Check = tuple[str, str, dict[str, Any]]
@@ -85,22 +85,6 @@ def _group(label: str) -> str:
     return re.sub(r"\W", "_", label)
 
 
-def read_body(environ: dict[str, Any]) -> bytes:
-    """The request body; ``wsgi.input`` is replaced so the next reader sees it too."""
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body: bytes = environ["wsgi.input"].read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    return body
-
-
-def _json_object(body: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(body or b"{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def _scalar(text: str) -> Any:
     return {"true": True, "false": False}.get(text, text)
 
@@ -117,7 +101,7 @@ def parse_request(service: str, environ: dict[str, Any]) -> tuple[str, dict[str,
     target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
     if target:
         operation = target.rsplit(".", 1)[-1]
-        return (operation, _json_object(read_body(environ))) if operation in known else None
+        return (operation, json_object(read_body(environ))) if operation in known else None
     if protocol == "query" or "x-www-form-urlencoded" in str(environ.get("CONTENT_TYPE", "")):
         form = {k: v[0] for k, v in parse_qs(read_body(environ).decode("utf-8", "replace")).items()}
         operation = form.pop("Action", "")
@@ -146,7 +130,7 @@ def _rest(service: str, environ: dict[str, Any]) -> tuple[str, dict[str, Any]] |
         shape = _model(service).operation_model(operation).input_shape
         body = read_body(environ)
         payload = shape.serialization.get("payload")
-        document = {} if payload or service == "s3" else _json_object(body)
+        document = {} if payload or service == "s3" else json_object(body)
         labels = {k: unquote(v) for k, v in found.groupdict().items()}
         params: dict[str, Any] = {}
         for name, member in shape.members.items():

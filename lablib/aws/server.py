@@ -6,7 +6,6 @@ environments). ``lablib serve`` runs the same thing as its own process.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -26,6 +25,7 @@ from lablib.aws import fidelity, moto_bridge
 from lablib.aws.clock import LabClock
 from lablib.aws.guard import require_loopback
 from lablib.aws.lambda_api import LambdaDataPlane, error
+from lablib.aws.wsgi import json_object, read_body
 from lablib.runtime.code import CodeError, check_zip
 from lablib.runtime.executor import ZygoteExecutor
 from lablib.runtime.model import KNOWN_RUNTIMES
@@ -139,11 +139,11 @@ class Front:
     def _lambda_control(
         self, environ: dict[str, Any], start_response: StartResponse, path: str, method: str
     ) -> Iterable[bytes]:
-        body = _read_body(environ)
+        body = read_body(environ)
         operation = _lambda_operation(method, path)
         if operation:
             try:
-                fidelity.check("lambda", operation, _json(body))
+                fidelity.check("lambda", operation, json_object(body))
             except fidelity.NotSimulated as exc:
                 return error(start_response, 400, "InvalidParameterValueException", str(exc))
         if method == "POST" and path.rstrip("/") == FUNCTIONS_PATH:
@@ -212,23 +212,8 @@ def _unquote(text: str) -> str:
     return unquote(text)
 
 
-def _read_body(environ: dict[str, Any]) -> bytes:
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body: bytes = environ["wsgi.input"].read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    return body
-
-
-def _json(body: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(body or b"{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def _check_create(body: bytes) -> str | None:
-    spec = _json(body)
+    spec = json_object(body)
     runtime = spec.get("Runtime")
     if spec.get("PackageType", "Zip") == "Zip" and runtime not in KNOWN_RUNTIMES:
         return (
@@ -239,7 +224,7 @@ def _check_create(body: bytes) -> str | None:
 
 
 def _check_code(body: bytes) -> str | None:
-    code = _json(body)
+    code = json_object(body)
     if "ZipFile" in code:
         import base64
 
@@ -257,7 +242,7 @@ _LIMITS = (
 
 
 def _check_config(body: bytes) -> str | None:
-    spec = _json(body)
+    spec = json_object(body)
     for key, field, low, high in _LIMITS:
         value = spec.get(key)
         if isinstance(value, int) and not low <= value <= high:

@@ -8,7 +8,6 @@ error. Allowed calls never reach it, so they go on to the data planes and moto u
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import uuid
@@ -16,6 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from lablib.aws.moto_bridge import iam as bridge
+from lablib.aws.wsgi import read_body
 from lablib.iam_mode import CONTROL_PATH
 from lablib.iam_mode.evaluator import evaluate
 from lablib.iam_mode.requests import Call, describe
@@ -36,7 +36,7 @@ class LearningMode:
     def control(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "POST":
             try:
-                self.enabled = bool(json.loads(_body(environ) or b"{}")["enabled"])
+                self.enabled = bool(json.loads(read_body(environ) or b"{}")["enabled"])
             except (ValueError, KeyError, TypeError):
                 return _send(start_response, 400, {"message": 'send {"enabled": true} or false'})
         return _send(start_response, 200, {"enabled": self.enabled})
@@ -53,7 +53,7 @@ class LearningMode:
         if len(parts) < 7:
             return False
         region, account, name = parts[3], parts[4], parts[6]
-        call = describe(environ, _body(environ), account)
+        call = describe(environ, read_body(environ), account)
         if call is None:
             return False
         role = bridge.function_role(account, region, name)
@@ -72,7 +72,7 @@ class LearningMode:
         if environ.get("PATH_INFO", "").rstrip("/") != "/2015-03-31/functions":
             return False
         try:
-            role = str(json.loads(_body(environ) or b"{}").get("Role") or "")
+            role = str(json.loads(read_body(environ) or b"{}").get("Role") or "")
         except ValueError:
             return False
         parts = role.split(":")
@@ -107,17 +107,6 @@ def trusts_lambda(trust: dict[str, Any]) -> bool:
         if "lambda.amazonaws.com" in services or principal == "*":
             return True
     return False
-
-
-def _body(environ: dict[str, Any]) -> bytes:
-    cached = environ.get("lablib.body")
-    if cached is not None:
-        return bytes(cached)
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body: bytes = environ["wsgi.input"].read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    environ["lablib.body"] = body
-    return body
 
 
 def message(call: Call, account: str, role_name: str, function: str, explicit: bool) -> str:
