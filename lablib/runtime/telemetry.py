@@ -64,7 +64,12 @@ def billed(duration_ms: float, init_ms: float | None) -> int:
 
 
 def init_start_line(runtime: str, region: str) -> str:
-    family = runtime.replace("python", "python:").replace("provided", "provided:")
+    if runtime.startswith("nodejs"):
+        family = "nodejs:" + runtime[len("nodejs") :].removesuffix(".x")
+    elif runtime.startswith("provided"):
+        family = "provided:" + (runtime.partition(".")[2] or "al1")
+    else:
+        family = runtime.replace("python", "python:")
     return (
         f"INIT_START Runtime Version: {family}.v1\t"
         f"Runtime Version ARN: arn:aws:lambda:{region}::runtime:lablib-local-{runtime}"
