@@ -34,7 +34,7 @@ docs: $(STAMP)
 	$(BIN)/mkdocs serve
 
 docs-build: $(STAMP)
-	$(BIN)/mkdocs build --strict
+	LABLIB_DOCS_EXECUTE=1 $(BIN)/mkdocs build --strict
 
 bench: $(STAMP)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
