@@ -5,16 +5,13 @@ from __future__ import annotations
 import io
 import uuid
 import zipfile
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-from botocore.config import Config
 
 from lablib.aws.server import LocalAWS
-
-NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=60)
+from tests.support import NO_RETRY, running_aws
 
 
 def zip_of(files: dict[str, str]) -> bytes:
@@ -25,13 +22,7 @@ def zip_of(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture(scope="package")
-def aws() -> Iterator[LocalAWS]:
-    local = LocalAWS().start()
-    try:
-        yield local
-    finally:
-        local.stop()
+aws = pytest.fixture(scope="package", name="aws")(running_aws)
 
 
 class Api:

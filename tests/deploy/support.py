@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.lambda_rt.conftest import zip_of
+from tests.support import zip_of
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "labs" / "functions" / "versions-aliases"
 

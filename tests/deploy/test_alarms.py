@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.lambda_rt.conftest import zip_of
+from tests.support import zip_of
 
 FAILING = "def handler(event, context):\n    raise ValueError('boom')\n"
 OK = "def handler(event, context):\n    return 'ok'\n"

@@ -10,7 +10,7 @@ import pytest
 
 from lablib.aws.server import LocalAWS
 from tests.deploy.support import appspec, group, hook, release, wait_done
-from tests.lambda_rt.conftest import NO_RETRY
+from tests.support import NO_RETRY
 
 
 @pytest.fixture(scope="module")

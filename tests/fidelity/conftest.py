@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from botocore.config import Config
 
 from lablib.aws import fidelity
-from lablib.aws.server import LocalAWS
+from tests.support import running_aws
 
-NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=60)
-
-
-@pytest.fixture(scope="package")
-def aws() -> Iterator[LocalAWS]:
-    local = LocalAWS().start()
-    try:
-        yield local
-    finally:
-        local.stop()
+aws = pytest.fixture(scope="package", name="aws")(running_aws)
 
 
 @pytest.fixture

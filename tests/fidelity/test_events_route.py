@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from lablib.aws import server
 from lablib.aws.server import LocalAWS
-from tests.fidelity.conftest import NO_RETRY
+from tests.support import NO_RETRY
 
 QUEUE = "arn:aws:sqs:us-east-1:123456789012:q"
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:f"

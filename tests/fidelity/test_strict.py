@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lablib.aws.server import LocalAWS
-from tests.fidelity.conftest import NO_RETRY
+from tests.support import NO_RETRY
 
 pytestmark = pytest.mark.usefixtures("fresh_warnings")
 Call = Callable[[], Any]

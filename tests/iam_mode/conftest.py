@@ -9,13 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.config import Config
 
 from lablib.aws.server import LocalAWS
 from lablib.iam_mode import set_learning_mode
+from tests.support import NO_RETRY, running_aws
 
 HANDLERS = Path(__file__).resolve().parents[2] / "labs/functions/serverless-practices/handlers"
-NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=60)
 LAMBDA_TRUST = json.dumps(
     {
         "Version": "2012-10-17",
@@ -51,13 +50,7 @@ def handler_zip(*names: str) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture(scope="package")
-def aws() -> Iterator[LocalAWS]:
-    local = LocalAWS().start()
-    try:
-        yield local
-    finally:
-        local.stop()
+aws = pytest.fixture(scope="package", name="aws")(running_aws)
 
 
 @pytest.fixture

@@ -1,36 +1,14 @@
 from __future__ import annotations
 
-import io
 import uuid
-import zipfile
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from botocore.config import Config
 
 from lablib.aws.server import LocalAWS
+from tests.support import NO_RETRY, running_aws, zip_of
 
-NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=60)
-
-
-def zip_of(files: dict[str, str | bytes], modes: dict[str, int] | None = None) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in files.items():
-            info = zipfile.ZipInfo(name)
-            info.external_attr = ((modes or {}).get(name, 0o644)) << 16
-            archive.writestr(info, content)
-    return buffer.getvalue()
-
-
-@pytest.fixture(scope="package")
-def aws() -> Iterator[LocalAWS]:
-    local = LocalAWS().start()
-    try:
-        yield local
-    finally:
-        local.stop()
+aws = pytest.fixture(scope="package", name="aws")(running_aws)
 
 
 @pytest.fixture(scope="package")

@@ -134,7 +134,7 @@ def test_events_waiting_at_shutdown_are_reported_not_lost(tmp_path: Any, monkeyp
     from pathlib import Path
 
     from lablib.aws.server import LocalAWS
-    from tests.lambda_rt.conftest import NO_RETRY, zip_of
+    from tests.support import NO_RETRY, zip_of
 
     monkeypatch.setenv("LABLIB_HOME", str(tmp_path))
     local = LocalAWS(clock_scale=1, set_environment=False).start()  # real-time retry delays

@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.lambda_rt.conftest import NO_RETRY, zip_of
+from tests.support import NO_RETRY, zip_of
 
 ROOT = Path(__file__).resolve().parents[2]
 

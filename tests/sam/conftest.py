@@ -1,27 +1,19 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.config import Config
 
 from lablib.aws.server import LocalAWS
+from tests.support import NO_RETRY, running_aws
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "labs" / "functions" / "serverless-practices"
-NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=60)
 
 
-@pytest.fixture(scope="package")
-def aws() -> Iterator[LocalAWS]:
-    local = LocalAWS().start()
-    try:
-        yield local
-    finally:
-        local.stop()
+aws = pytest.fixture(scope="package", name="aws")(running_aws)
 
 
 @pytest.fixture(scope="package")

@@ -6,7 +6,7 @@ import json
 import urllib.request
 from typing import Any
 
-from tests.lambda_rt.conftest import zip_of
+from tests.support import zip_of
 
 APP = (
     "import json\n"
