@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("LABLIB_HOME", str(ROOT / "build" / "bench-home"))
 
 from lablib.aws.server import LocalAWS  # noqa: E402
-from lablib.stepfunctions.lab import deploy_function, role, state_machine  # noqa: E402
+from lablib.labs.step_functions.views import deploy_function, role, state_machine  # noqa: E402
 from lablib.stepfunctions.wait import wait_for_execution  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_SFN_RUNS", "50"))

@@ -10,11 +10,12 @@ The public API is deliberately small and pinned by ``tests/test_public_api.py``:
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Literal, overload
 
 from lablib.aws.clock import LabClock
 from lablib.aws.guard import NotLoopbackError
 from lablib.aws.server import LocalAWS
+from lablib.aws.target import RealAWS, connect, resolve_target
 
 __version__ = "0.1.0"
 
@@ -24,16 +25,63 @@ _current: LocalAWS | None = None
 _lock = threading.Lock()
 
 
-def start(port: int = 0, region: str = "us-east-1", clock_scale: float | None = None) -> LocalAWS:
+@overload
+def start(
+    port: int = 0,
+    region: str = "us-east-1",
+    clock_scale: float | None = None,
+    *,
+    fresh: bool = False,
+    target: Literal["local"] | None = None,
+    confirm: str | None = None,
+    lab: str | None = None,
+) -> LocalAWS: ...
+
+
+@overload
+def start(
+    port: int = 0,
+    region: str = "us-east-1",
+    clock_scale: float | None = None,
+    *,
+    fresh: bool = False,
+    target: Literal["aws"],
+    confirm: str | None = None,
+    lab: str | None = None,
+) -> RealAWS: ...
+
+
+def start(
+    port: int = 0,
+    region: str = "us-east-1",
+    clock_scale: float | None = None,
+    *,
+    fresh: bool = False,
+    target: str | None = None,
+    confirm: str | None = None,
+    lab: str | None = None,
+) -> LocalAWS | RealAWS:
     """Start the local AWS for this process (once) and return it.
 
     Calling it again returns the running instance, so re-running a notebook's setup cell is
-    harmless. boto3 clients created afterwards (with no endpoint) talk to it.
+    harmless. With ``fresh=True`` a running local AWS is stopped first and a new, empty one
+    started: the labs' setup cells use it, so "Run All" a second time in the same kernel
+    starts the lab again from nothing instead of tripping over its own resources.
+    boto3 clients created afterwards (with no endpoint) talk to it.
+
+    ``target="aws"`` (or ``LABLIB_TARGET=aws``) uses the real account of your AWS profile
+    instead, only with ``confirm="<account>/<region>"`` (or ``LABLIB_CONFIRM_AWS``) naming
+    it; otherwise :class:`lablib.aws.target.ConfirmationRequired` says what to pass. Its
+    clients tag what they create with ``lablib:lab=<lab>`` for ``lablib cleanup``.
     """
     global _current
+    if resolve_target(target) == "aws":
+        return connect(region, confirm, lab=lab)
     with _lock:
         if _current is not None and _current.running:
-            return _current
+            if not fresh:
+                return _current
+            _current.stop()
         import atexit
 
         _current = LocalAWS(port=port, region=region, clock_scale=clock_scale).start()

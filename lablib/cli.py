@@ -10,7 +10,11 @@ from collections.abc import Sequence
 # Modules that expose `register(subparsers)`; each adds its own subcommands.
 _COMMAND_MODULES = (
     "lablib.aws.commands",
+    "lablib.aws.cleanup_commands",
+    "lablib.classroom.commands",
+    "lablib.notebook.commands",
     "lablib.quiz.commands",
+    "lablib.runtime.commands",
     "lablib.sam.commands",
 )
 

@@ -3,7 +3,9 @@ and the response being built."""
 
 from __future__ import annotations
 
+import base64
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +23,7 @@ class Request:
     source_ip: str
     api_id: str
     stage: str
+    original_path: str = ""  # as asked, a trailing slash kept (the proxy event shows it)
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -81,6 +84,10 @@ class Call:
     account: str
     region: str
     started: float = field(default_factory=time.perf_counter)
+    # AWS's extendedRequestId is its own id (16 characters, base64-like), not the requestId.
+    extended_request_id: str = field(
+        default_factory=lambda: base64.b64encode(uuid.uuid4().bytes[:11]).decode()[:15] + "="
+    )
     started_epoch: float = field(default_factory=time.time)
     api: ApiSnapshot | None = None
     stage: StageView | None = None
@@ -157,7 +164,7 @@ class Call:
             "apiId": req.api_id,
             "stage": req.stage,
             "requestId": self.request_id,
-            "extendedRequestId": self.request_id,
+            "extendedRequestId": self.extended_request_id,
             "resourceId": self.resource.id if self.resource else None,
             "resourcePath": self.resource_path,
             "httpMethod": req.method,

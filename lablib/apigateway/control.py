@@ -41,6 +41,13 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         "put_integration",
     ),
     (
+        "POST",
+        re.compile(
+            r"^/restapis/(?P<api>[^/]+)/resources/(?P<res>[^/]+)/methods/(?P<method>[^/]+)/?$"
+        ),
+        "test_invoke_method",
+    ),
+    (
         "GET",
         re.compile(r"^/restapis/(?P<api>[^/]+)/stages/(?P<stage>[^/]+)/exports/(?P<kind>[^/]+)/?$"),
         "get_export",
@@ -289,9 +296,37 @@ class ControlShims:
             out = json.dumps(answer).encode()
         return status, headers, out
 
+    def test_invoke_method(
+        self, environ: dict[str, Any], body: bytes, region: str, api: str, res: str, method: str
+    ) -> Any:
+        from lablib.apigateway.test_invoke import NotFound, test_invoke
+
+        try:
+            spec = json.loads(body or b"{}")
+        except ValueError:
+            return _error(400, "BadRequestException", "Could not parse request body into json")
+        if not isinstance(spec, dict):
+            return _error(400, "BadRequestException", "Could not parse request body into json")
+        try:
+            answer = test_invoke(self.gateway, region, api, res, method, spec)
+        except NotFound as exc:
+            return _error(404, "NotFoundException", str(exc))
+        return "200 OK", [("Content-Type", "application/json")], json.dumps(answer).encode()
+
     def import_rest_api(self, environ: dict[str, Any], body: bytes, region: str) -> Any:
         if "mode=import" not in environ.get("QUERY_STRING", ""):
-            return self._moto(environ, body)  # plain CreateRestApi
+            status, headers, out = self._moto(environ, body)  # plain CreateRestApi
+            types = json_object(body).get("binaryMediaTypes")
+            if types and status.startswith("2"):  # moto drops them: keep them, as AWS does
+                created = json.loads(out)
+                bridge.set_binary_media_types(
+                    self.gateway.account, region, created["id"], [str(t) for t in types]
+                )
+                created["binaryMediaTypes"] = list(types)
+                out = json.dumps(created).encode()
+                headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+                headers.append(("Content-Length", str(len(out))))
+            return status, headers, out
         return self._import(environ, body)
 
     def put_rest_api(self, environ: dict[str, Any], body: bytes, region: str, api: str) -> Any:

@@ -14,7 +14,13 @@ from dataclasses import replace
 from http import HTTPStatus
 from typing import Any
 
-from lablib.apigateway import integration_request, integration_response, method_response, vtl
+from lablib.apigateway import (
+    integration_request,
+    integration_response,
+    method_response,
+    request_validation,
+    vtl,
+)
 from lablib.apigateway.authorize import Authorizers
 from lablib.apigateway.cache import StageCache
 from lablib.apigateway.context import Call, Request, Response
@@ -80,7 +86,7 @@ class Gateway:
         request_id = str(uuid.uuid4())
         call: Call | None = None
         try:
-            request = parse(environ)
+            request = parse(environ, self.region)
             call = Call(request, request_id, self.account, self.region)
             response = self.handle(call)
         except GatewayError as err:
@@ -131,6 +137,7 @@ class Gateway:
         call.api = api
         call.resource, call.method, call.path_params = router.match(req.method, req.path)
         self.authorizers.check(call)
+        request_validation.check(call)
         self.limiter.check(call)
         cached = self.cache.get(call)
         if cached is not None:
@@ -160,7 +167,10 @@ class Gateway:
                     "Lambda execution failed with status 200 due to customer function error: "
                     + result.payload[:500].decode("utf-8", "replace"),
                 )
-            return method_response.from_proxy(result.payload)
+            binary = integration_request.media_type_matches(
+                call.request.header("Accept"), call.api.binary_media_types if call.api else ()
+            )
+            return method_response.from_proxy(result.payload, binary)
         if kind == "HTTP_PROXY":
             answer = call_http(call, integration, call.request.body)
             call.integration_status = answer.status

@@ -24,14 +24,23 @@ def proxy_event(call: Call) -> dict[str, Any]:
     req = call.request
     body: str | None = None
     encoded = False
+    binary_types = call.api.binary_media_types if call.api else ()
     if req.body:
-        try:
-            body = req.body.decode("utf-8")
-        except UnicodeDecodeError:
-            body = base64.b64encode(req.body).decode()
-            encoded = True
+        if media_type_matches(req.header("Content-Type"), binary_types):
+            body, encoded = base64.b64encode(req.body).decode(), True
+        else:
+            try:
+                body = req.body.decode("utf-8")
+            except UnicodeDecodeError:
+                body = base64.b64encode(req.body).decode()
+                encoded = True
     ctx = call.context_vars()
-    identity = {k: v for k, v in ctx["identity"].items() if k not in ("apiKey", "apiKeyId")}
+    identity = {
+        k: v
+        for k, v in ctx["identity"].items()
+        if k not in ("apiKey", "apiKeyId") and not (k == "clientCert" and v is None)
+    }
+    path = req.original_path or req.path
     if call.api_key_value is not None:
         identity["apiKey"] = call.api_key_value
         identity["apiKeyId"] = call.api_key_id
@@ -41,7 +50,7 @@ def proxy_event(call: Call) -> dict[str, Any]:
         "httpMethod": ctx["httpMethod"],
         "extendedRequestId": ctx["extendedRequestId"],
         "requestTime": ctx["requestTime"],
-        "path": ctx["path"],
+        "path": f"/{req.stage}{path}",
         "accountId": ctx["accountId"],
         "protocol": ctx["protocol"],
         "stage": ctx["stage"],
@@ -57,7 +66,7 @@ def proxy_event(call: Call) -> dict[str, Any]:
         request_context["authorizer"] = ctx["authorizer"]
     return {
         "resource": call.resource_path,
-        "path": req.path,
+        "path": path,
         "httpMethod": req.method,
         "headers": _or_none(req.header_map()),
         "multiValueHeaders": _or_none(req.multi_headers()),
@@ -69,6 +78,22 @@ def proxy_event(call: Call) -> dict[str, Any]:
         "body": body,
         "isBase64Encoded": encoded,
     }
+
+
+def media_type_matches(content_type: str | None, patterns: tuple[str, ...]) -> bool:
+    """Does a Content-Type (or the first Accept type) match one of binaryMediaTypes?
+    Patterns may use wildcards (``image/*``, ``*/*``), as API Gateway's do."""
+    if not content_type or not patterns:
+        return False
+    wanted = content_type.split(",")[0].split(";")[0].strip().lower()
+    if not wanted:
+        return False
+    major, _, minor = wanted.partition("/")
+    for pattern in patterns:
+        p_major, _, p_minor = pattern.strip().lower().partition("/")
+        if p_major in ("*", major) and p_minor in ("*", minor):
+            return True
+    return False
 
 
 def template_params(call: Call) -> dict[str, dict[str, str]]:

@@ -23,7 +23,10 @@ def _malformed(why: str) -> GatewayError:
     )
 
 
-def from_proxy(payload: bytes) -> Response:
+def from_proxy(payload: bytes, binary: bool = False) -> Response:
+    """A Lambda proxy answer as the client's response. A base64 body (``isBase64Encoded``)
+    is decoded only when ``binary``: the API lists a binaryMediaTypes entry matching the
+    request's (first) Accept type. Otherwise the client gets the base64 text, as on AWS."""
     try:
         answer: Any = json.loads(payload or b"null")
     except ValueError:
@@ -58,7 +61,7 @@ def from_proxy(payload: bytes) -> Response:
             raise _malformed(f"multiValueHeaders[{key!r}] must be a list")
         out.extend((str(key), _scalar(v)) for v in values)
     raw = (body or "").encode()
-    if answer.get("isBase64Encoded") and body:
+    if answer.get("isBase64Encoded") and body and binary:
         try:
             raw = base64.b64decode(body, validate=True)
         except ValueError:

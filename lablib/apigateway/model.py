@@ -43,6 +43,9 @@ class MethodSpec:
     request_parameters: dict[str, bool]
     response_parameters: dict[str, dict[str, bool]]  # status -> declared parameters
     integration: IntegrationSpec | None
+    validate_body: bool = False  # from the method's request validator
+    validate_parameters: bool = False
+    request_models: dict[str, Any] = field(default_factory=dict)  # content type -> JSON schema
 
 
 @dataclass(frozen=True)

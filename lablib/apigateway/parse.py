@@ -1,12 +1,15 @@
 """Step 1 of the chain: turn the WSGI environ of a stage-URL request into a ``Request``.
 
-Stage URL: ``/restapis/{api_id}/{stage}/_user_request_/{path}``. Header names arrive through
-WSGI upper-cased, so they are shown in the usual Title-Case (``content-type`` ->
-``Content-Type``); AWS keeps the client's spelling.
+Stage URL: ``/restapis/{api_id}/{stage}/_user_request_/{path}``. Header names keep the
+client's spelling (``tEsT-HEADeR`` stays so; only ``Authorization`` is re-cased, as AWS does),
+from the raw request the server keeps beside the WSGI environ. Hop-by-hop headers and
+``Content-Length`` do not reach the integration; ``Host`` becomes the API's own domain, and
+the headers CloudFront adds in front of an edge-optimized API are added.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 from typing import Any
@@ -20,6 +23,12 @@ USER_REQUEST = re.compile(
 )
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit: 10 MB
 _SPECIAL = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
+# Not forwarded by API Gateway (hop-by-hop, or recomputed).
+_DROPPED = {
+    "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
+    "upgrade", "content-length", "host", "expect",
+}  # fmt: skip
+_RECASED = {"authorization": "Authorization"}
 
 
 def matches(environ: dict[str, Any]) -> bool:
@@ -35,6 +44,13 @@ def _wsgi_text(value: str) -> str:
 
 
 def _headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
+    raw = environ.get("lablib.raw_headers")
+    if raw is not None:
+        return [
+            (_RECASED.get(name.lower(), name), _wsgi_text(value))
+            for name, value in raw
+            if name.lower() not in _DROPPED
+        ]
     headers: list[tuple[str, str]] = []
     for key, value in environ.items():
         if key in _SPECIAL:
@@ -46,7 +62,23 @@ def _headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
     return headers
 
 
-def parse(environ: dict[str, Any]) -> Request:
+def edge_headers(source_ip: str) -> list[tuple[str, str]]:
+    """What CloudFront adds in front of an edge-optimized API (the default endpoint type)."""
+    cf = uuid.uuid4().hex
+    return [
+        ("CloudFront-Forwarded-Proto", "https"),
+        ("CloudFront-Is-Desktop-Viewer", "true"),
+        ("CloudFront-Is-Mobile-Viewer", "false"),
+        ("CloudFront-Is-SmartTV-Viewer", "false"),
+        ("CloudFront-Is-Tablet-Viewer", "false"),
+        ("CloudFront-Viewer-ASN", "16509"),
+        ("CloudFront-Viewer-Country", "US"),
+        ("Via", f"1.1 {cf[:32]}.cloudfront.net (CloudFront)"),
+        ("X-Amz-Cf-Id", base64.urlsafe_b64encode(uuid.uuid4().bytes * 3).decode()[:56]),
+    ]
+
+
+def parse(environ: dict[str, Any], region: str = "us-east-1") -> Request:
     """Raise GatewayError for a body over 10 MB (413) after draining it."""
     path_info = _wsgi_text(environ.get("PATH_INFO", ""))
     found = USER_REQUEST.match(path_info)
@@ -66,13 +98,15 @@ def parse(environ: dict[str, Any]) -> Request:
         )
     body: bytes = stream.read(length) if length else b""
     path = found.group("path") or "/"
+    original_path = path
     if len(path) > 1 and path.endswith("/"):
         path = path.rstrip("/") or "/"
     headers = _headers(environ)
     source_ip = str(environ.get("REMOTE_ADDR") or "127.0.0.1")
     api_id, stage = found.group("api"), found.group("stage")
-    headers = [(k, v) for k, v in headers if k.lower() != "host"]
-    headers.append(("Host", f"{api_id}.execute-api.amazonaws.com"))
+    headers = [(k, v) for k, v in headers if k.lower() not in _DROPPED]
+    headers.append(("Host", f"{api_id}.execute-api.{region}.amazonaws.com"))
+    headers.extend(edge_headers(source_ip))
     headers.append(("X-Amzn-Trace-Id", f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}"))
     headers.append(("X-Forwarded-For", source_ip))
     headers.append(("X-Forwarded-Port", "443"))
@@ -88,4 +122,5 @@ def parse(environ: dict[str, Any]) -> Request:
         source_ip=source_ip,
         api_id=api_id,
         stage=stage,
+        original_path=original_path,
     )

@@ -17,60 +17,22 @@ from collections import OrderedDict
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
-import airspeed
-
-
-class TemplateProblem(Exception):
-    """A template that does not parse or fails while rendering (message says where)."""
+from lablib.apigateway import vtl_members, vtl_sandbox
+from lablib.apigateway.vtl_sandbox import TemplateProblem as TemplateProblem
 
 
 class VtlMap(dict[str, Any]):
-    """A dict that renders like a Java map and offers Velocity's map methods."""
+    """A dict that renders like a Java map (its methods are in vtl_sandbox.MAP_METHODS)."""
 
     def __str__(self) -> str:
-        return "{" + ", ".join(f"{k}={_java_str(v)}" for k, v in self.items()) + "}"
-
-    def keySet(self) -> list[str]:  # noqa: N802 (Velocity method name)
-        return list(self.keys())
-
-    def entrySet(self) -> list[dict[str, Any]]:  # noqa: N802
-        return [{"key": k, "value": v} for k, v in self.items()]
-
-    def containsKey(self, key: str) -> bool:  # noqa: N802
-        return key in self
-
-    def size(self) -> int:
-        return len(self)
-
-    def isEmpty(self) -> bool:  # noqa: N802
-        return not self
-
-    def put(self, key: str, value: Any) -> Any:
-        previous = dict.get(self, key)
-        self[key] = value
-        return previous
+        return vtl_members.java(self)
 
 
 class VtlList(list[Any]):
+    """A list that renders like a Java list (methods: vtl_sandbox.LIST_METHODS)."""
+
     def __str__(self) -> str:
-        return "[" + ", ".join(_java_str(v) for v in self) + "]"
-
-    def size(self) -> int:
-        return len(self)
-
-    def isEmpty(self) -> bool:  # noqa: N802
-        return not self
-
-    def contains(self, value: Any) -> bool:
-        return value in self
-
-
-def _java_str(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+        return vtl_members.java(self)
 
 
 def wrap(value: Any) -> Any:
@@ -141,8 +103,8 @@ class VtlInput:
             if not text:
                 self._parsed = {}
             else:
-                try:
-                    self._parsed = json.loads(text)
+                try:  # one live document: #set($root.x = ...) shows in $input.json('$')
+                    self._parsed = wrap(json.loads(text))
                 except ValueError:
                     self._parsed = self.body
         return self._parsed
@@ -153,7 +115,7 @@ class VtlInput:
 
     def path(self, path: str = "$") -> Any:
         value = json_path(self._document(), path)
-        return "" if value is _MISSING else wrap(value)
+        return "" if value is _MISSING else value
 
     def params(self, name: str | None = None) -> Any:
         if name is None:
@@ -219,22 +181,25 @@ class VtlUtil:
             raise TemplateProblem(f"$util.parseJson could not parse its argument: {exc}") from None
 
 
-_compiled: OrderedDict[str, airspeed.Template] = OrderedDict()
+vtl_members.expose(VtlInput, {"body", "json", "path", "params"})
+vtl_members.expose(
+    VtlUtil,
+    {"escapeJavaScript", "urlEncode", "urlDecode", "base64Encode", "base64Decode", "parseJson"},
+)
+
+_compiled: OrderedDict[str, Any] = OrderedDict()
 _lock = threading.Lock()
 
 
-def compile_template(source: str) -> airspeed.Template:
-    """Parse once and cache (a bounded LRU); raise TemplateProblem on a syntax error."""
+def compile_template(source: str) -> Any:
+    """Parse once and cache (a bounded LRU); raise TemplateProblem on a syntax error or a
+    directive the sandbox refuses (see vtl_sandbox)."""
     with _lock:
         template = _compiled.get(source)
         if template is not None:
             _compiled.move_to_end(source)
             return template
-    template = airspeed.Template(source)
-    try:
-        template.ensure_compiled()
-    except airspeed.TemplateSyntaxError as exc:
-        raise TemplateProblem(f"Velocity syntax error: {exc}") from None
+    template = vtl_sandbox.compile_source(source)
     with _lock:
         _compiled[source] = template
         if len(_compiled) > 256:
@@ -249,7 +214,8 @@ def render(
     context: dict[str, Any],
     stage_variables: dict[str, str],
 ) -> str:
-    """Render a mapping template. ``context['responseOverride']`` may be changed by it."""
+    """Render a mapping template in the sandbox. ``context['responseOverride']`` may be
+    changed by it."""
     template = compile_template(source)
     namespace = {
         "input": VtlInput(body, params),
@@ -257,12 +223,7 @@ def render(
         "context": wrap(context),
         "stageVariables": VtlMap(stage_variables),
     }
-    try:
-        result: str = template.merge(namespace)
-    except TemplateProblem:
-        raise
-    except Exception as exc:  # the engine wraps user errors in many types
-        raise TemplateProblem(f"Velocity rendering error: {exc}") from None
+    result = vtl_sandbox.merge(template, namespace)
     overrides = namespace["context"].get("responseOverride")
     if isinstance(overrides, dict):
         context["responseOverride"] = overrides

@@ -8,17 +8,19 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from lablib.aws import moto_bridge
 from lablib.aws.clock import LabClock
-from lablib.runtime.async_queue import AsyncEvent, AsyncQueue
+from lablib.runtime.async_queue import PER_FUNCTION_WORKERS, AsyncEvent, AsyncQueue
 from lablib.runtime.model import (
     MAX_ASYNC_PAYLOAD,
     MAX_SYNC_PAYLOAD,
     InvokeResult,
     RuntimeUnavailable,
+    ServiceError,
     Throttled,
 )
 from lablib.runtime.scheduler import Scheduler
@@ -42,7 +44,9 @@ def region_of(environ: dict[str, Any]) -> str:
 def error(
     start_response: StartResponse, status: int, code: str, message: str, **extra: Any
 ) -> list[bytes]:
-    body = json.dumps({"Type": "User", "message": message, **extra}).encode()
+    kind = "Service" if status >= 500 else "User"
+    key = "Message" if code == "ResourceNotFoundException" else "message"
+    body = json.dumps({"Type": kind, key: message, **extra}).encode()
     reasons = {
         400: "Bad Request",
         404: "Not Found",
@@ -64,11 +68,21 @@ def error(
 
 
 class LambdaDataPlane:
-    def __init__(self, scheduler: Scheduler, clock: LabClock, endpoint: str) -> None:
+    def __init__(
+        self, scheduler: Scheduler, clock: LabClock, endpoint: str, report_dir: Path | None = None
+    ) -> None:
         self.scheduler = scheduler
         self.clock = clock
         self.endpoint = endpoint
-        self.queue = AsyncQueue(clock, self._async_attempt, self._async_settings, self._finish)
+        self.queue = AsyncQueue(
+            clock,
+            self._async_attempt,
+            self._async_settings,
+            self._finish,
+            key=self._async_key,
+            limit=self._async_limit,
+            report_dir=report_dir,
+        )
         self._clients: dict[tuple[str, str], Any] = {}
 
     # -- in-process API for other data planes (API Gateway, event sources, ...) ------------
@@ -133,18 +147,20 @@ class LambdaDataPlane:
         except moto_bridge.ResolveError as exc:
             return error(start_response, exc.status, exc.code, exc.message)
         limit = MAX_ASYNC_PAYLOAD if kind == "Event" else MAX_SYNC_PAYLOAD
-        if len(payload) > limit:
+        if len(payload) > limit:  # AWS's code and words for each invocation type
             return error(
                 start_response,
                 413,
-                "RequestTooLargeException",
-                f"Request must be smaller than {limit} bytes for the "
-                f"{'InvokeAsync' if kind == 'Event' else 'Invoke'} operation",
+                "RequestEntityTooLargeException",
+                f"{len(payload)} byte payload is too large for the Event invocation type "
+                f"(limit {limit} bytes)"
+                if kind == "Event"
+                else f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
             )
         if payload.strip():
             try:
                 json.loads(payload)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 return error(
                     start_response,
                     400,
@@ -203,6 +219,8 @@ class LambdaDataPlane:
             )
         except RuntimeUnavailable as exc:
             return error(start_response, 502, "InvalidRuntimeException", str(exc))
+        except ServiceError as exc:
+            return error(start_response, 500, "ServiceException", str(exc))
         headers = [
             ("Content-Type", "application/json"),
             ("x-amzn-RequestId", result.request_id),
@@ -224,6 +242,22 @@ class LambdaDataPlane:
             int(config.get("MaximumRetryAttempts", DEFAULT_RETRIES)),
             float(config.get("MaximumEventAgeInSeconds", DEFAULT_MAX_EVENT_AGE_S)),
         )
+
+    @staticmethod
+    def _async_key(event: AsyncEvent) -> str:
+        """Asynchronous work is shared out per function (AWS scales it per function)."""
+        return f"{event.region}:{moto_bridge.split_name(event.function, event.qualifier)[0]}"
+
+    @staticmethod
+    def _async_limit(event: AsyncEvent) -> int:
+        """At most PER_FUNCTION_WORKERS attempts of one function at once, fewer when its
+        reserved concurrency is lower (0 reserved: one attempt, which reports it)."""
+        fn, _ = moto_bridge.resolve_function(
+            event.account, event.region, event.function, event.qualifier
+        )
+        if fn.reserved_concurrency is None:
+            return PER_FUNCTION_WORKERS
+        return max(1, min(PER_FUNCTION_WORKERS, fn.reserved_concurrency))
 
     def _async_attempt(self, event: AsyncEvent) -> InvokeResult:
         fn, qualifier = moto_bridge.resolve_function(

@@ -10,7 +10,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import sys
 import tempfile
 import threading
@@ -21,16 +20,27 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from lablib.aws import fidelity, moto_bridge
+from lablib.aws import (
+    bounds,
+    code_limits,
+    errors,
+    fidelity,
+    front_guard,
+    lambda_control,
+    moto_bridge,
+)
 from lablib.aws.clock import LabClock
 from lablib.aws.guard import require_loopback
-from lablib.aws.lambda_api import LambdaDataPlane, error
+from lablib.aws.http_front import KeepAliveHandler
+from lablib.aws.lambda_api import LambdaDataPlane, error, region_of
 from lablib.aws.wsgi import json_object, read_body
+from lablib.runtime import sandbox
 from lablib.runtime.code import CodeError, check_zip
 from lablib.runtime.executor import ZygoteExecutor
 from lablib.runtime.model import KNOWN_RUNTIMES
 from lablib.runtime.scheduler import _RESERVED_ENV, Scheduler
 from lablib.runtime.telemetry import Telemetry
+from lablib.runtime.zygotes import ZygotePerVersion
 
 # Data planes beyond Lambda: each module has ``install(local_aws)`` returning an object with
 # ``close()``; it may add HTTP routes with ``local_aws.front.add_route``. A plugin is loaded
@@ -45,7 +55,8 @@ PLUGINS: tuple[PluginEntry | str, ...] = (
         frozenset({"sqs", "sns", "s3", "kinesis", "dynamodb", "events", "logs"}),
         ("/2015-03-31/event-source-mappings",),
     ),
-    ("lablib.stepfunctions.plugin", frozenset({"states"}), ()),
+    # CloudFormation creates state machines too: their definitions are checked, and they run.
+    ("lablib.stepfunctions.plugin", frozenset({"states", "cloudformation"}), ()),
     ("lablib.deploy.plugin", frozenset({"codedeploy", "monitoring", "lambda"}), ()),
     ("lablib.sam.plugin", frozenset({"cloudformation"}), ("/_lablib/iam-mode",)),
 )
@@ -69,17 +80,6 @@ _CLEARED_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
 FUNCTIONS_PATH = "/2015-03-31/functions"
 
 
-class _Handler(moto_bridge.MotoRequestHandler):
-    """moto's request handler, quiet and with Nagle's algorithm off."""
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-
 class Front:
     """The WSGI app in front of moto: data planes first, then moto's control planes."""
 
@@ -101,6 +101,18 @@ class Front:
         self.routes.insert(0, (matches, app))
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        refused = front_guard.refusal(environ)  # Host, Origin and SigV4 presence
+        if refused is not None:
+            return refused(start_response)
+        problem = errors.bad_content_length(environ)
+        if problem:
+            return errors.respond(environ, start_response, 400, "BadRequest", problem)
+        try:
+            return self._dispatch(environ, start_response)
+        except Exception as exc:  # never werkzeug's HTML 500: AWS's error shape instead
+            return errors.internal(environ, start_response, exc)
+
+    def _dispatch(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if LambdaDataPlane.matches(environ):
             return self.lambda_plane(environ, start_response)
         if self.plugins is not None:
@@ -122,8 +134,6 @@ class Front:
     def _account_settings(
         self, environ: dict[str, Any], start_response: StartResponse
     ) -> Iterable[bytes]:
-        from lablib.aws.lambda_api import region_of
-
         settings = moto_bridge.account_settings(moto_bridge.ACCOUNT_ID, region_of(environ))
         limit = self.lambda_plane.scheduler.account_concurrency
         settings["AccountLimit"]["UnreservedConcurrentExecutions"] += (
@@ -139,15 +149,22 @@ class Front:
     def _lambda_control(
         self, environ: dict[str, Any], start_response: StartResponse, path: str, method: str
     ) -> Iterable[bytes]:
-        body = read_body(environ)
         operation = _lambda_operation(method, path)
+        too_large = code_limits.request_too_large(environ, operation)
+        if too_large:
+            return error(start_response, 413, "RequestEntityTooLargeException", too_large)
+        body = read_body(environ)
         if operation:
             try:
                 fidelity.check("lambda", operation, json_object(body))
             except fidelity.NotSimulated as exc:
                 return error(start_response, 400, "InvalidParameterValueException", str(exc))
         if method == "POST" and path.rstrip("/") == FUNCTIONS_PATH:
-            problem = _check_create(body)
+            problem = _check_name(environ, body) or _check_create(body)
+            if problem:
+                return error(start_response, 400, _code_for(problem), problem)
+        elif method == "POST" and operation == "PublishLayerVersion":
+            problem = _check_code(json.dumps(json_object(body).get("Content") or {}).encode())
             if problem:
                 return error(start_response, 400, _code_for(problem), problem)
         elif method == "PUT" and path.endswith("/code"):
@@ -158,7 +175,13 @@ class Front:
             problem = _check_config(body)
             if problem:
                 return error(start_response, 400, _code_for(problem), problem)
-        result = self.moto_app(environ, start_response)
+        limit = code_limits.check(operation, path, body, region_of(environ))
+        if limit:
+            return error(start_response, 400, "InvalidParameterValueException", limit)
+        refused = lambda_control.refusal(method, path, region_of(environ), json_object(body))
+        if refused:
+            return error(start_response, *refused)
+        result = lambda_control.reshape(self.moto_app, environ, start_response, method, path)
         if method in ("PUT", "DELETE") and path.startswith(FUNCTIONS_PATH + "/"):
             name = path[len(FUNCTIONS_PATH) + 1 :].split("/")[0]
             self.lambda_plane.scheduler.retire(moto_bridge.split_name(_unquote(name), None)[0])
@@ -170,6 +193,7 @@ _LAMBDA_CONTROL_PREFIXES = (
     "/2017-10-31/functions",
     "/2019-09-25/functions",
     "/2018-10-31/layers",
+    "/2015-03-31/event-source-mappings",
 )
 _LAMBDA_OPERATIONS = (
     ("POST", re.compile(r"^/2015-03-31/functions/?$"), "CreateFunction"),
@@ -223,15 +247,58 @@ def _check_create(body: bytes) -> str | None:
     return _check_code(json.dumps(spec.get("Code") or {}).encode()) or _check_config(body)
 
 
-def _check_code(body: bytes) -> str | None:
-    code = json_object(body)
-    if "ZipFile" in code:
-        import base64
+# CreateFunction's FunctionName as botocore's model gives it (a name, or a full or partial ARN).
+_FUNCTION_NAME = (
+    r"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?"
+    r"(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?"
+)
+_FUNCTION_NAME_RE = re.compile(_FUNCTION_NAME)
 
-        try:
+
+def _check_name(environ: dict[str, Any], body: bytes) -> str | None:
+    """Validate CreateFunction's FunctionName as AWS does; an ARN is stored by its name."""
+    spec = json_object(body)
+    name = spec.get("FunctionName")
+    if not isinstance(name, str):
+        return None
+    prefix = f"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy "
+    match = _FUNCTION_NAME_RE.fullmatch(name)
+    if match is None:
+        return (
+            prefix + f"constraint: Member must satisfy regular expression pattern: {_FUNCTION_NAME}"
+        )
+    if len(name) > 140 or len(match.group(11)) > 64:
+        limit = 140 if len(name) > 140 else 64
+        return prefix + f"constraint: Member must have length less than or equal to {limit}"
+    if name != match.group(11):  # moto would store the ARN as the name: give it the name
+        from lablib.aws.wsgi import replace_body
+
+        spec["FunctionName"] = match.group(11)
+        replace_body(environ, json.dumps(spec).encode())
+    return None
+
+
+def _check_code(body: bytes) -> str | None:
+    """A broken zip (inline or from S3) is refused at upload, as AWS does."""
+    import base64
+
+    code = json_object(body)
+    try:
+        if "ZipFile" in code:
             check_zip(base64.b64decode(code["ZipFile"]))
-        except (CodeError, ValueError) as exc:
-            return str(exc)
+        elif code.get("S3Bucket") and code.get("S3Key"):
+            data = moto_bridge.s3_object(
+                moto_bridge.ACCOUNT_ID,
+                "us-east-1",
+                str(code["S3Bucket"]),
+                str(code["S3Key"]),
+                code.get("S3ObjectVersion"),
+            )
+            check_zip(data)
+    except (CodeError, ValueError) as exc:
+        return str(exc)
+    except moto_bridge.ResolveError as exc:
+        return exc.message
     return None
 
 
@@ -313,7 +380,11 @@ class LocalAWS:
         if self._server is not None:
             return self
         began = time.perf_counter()
+        # This process holds the learner's real environment: no process of the same uid
+        # (a handler, when not root) may read its /proc/PID/environ or memory.
+        sandbox.set_dumpable(False)
         moto_bridge.install_patches()
+        moto_bridge.set_clock_scale(self.clock.scale)
         with _running_lock:
             if not _running:  # moto's state is per process: the first local AWS starts empty
                 moto_bridge.reset_state()
@@ -331,14 +402,17 @@ class LocalAWS:
             self._requested_port,
             _Placeholder(),
             threaded=True,
-            request_handler=_Handler,
+            request_handler=type(
+                "_BoundHandler", (KeepAliveHandler,), {"timeout": bounds.idle_timeout()}
+            ),
         )
+        self.connections = bounds.ConnectionBound(server, bounds.max_connections())
         self.endpoint = require_loopback(f"http://127.0.0.1:{server.server_port}")
         zygote.join()
         if not executor_box:
             server.server_close()
             raise RuntimeError("could not start the Lambda runtime's zygote process")
-        self.executor = executor_box[0]
+        self.executor = ZygotePerVersion(executor_box[0])
         self.telemetry = Telemetry(moto_bridge.MotoLogSink(), moto_bridge.MotoMetricSink())
         self.scheduler = Scheduler(
             self.executor,
@@ -346,11 +420,17 @@ class LocalAWS:
             self.telemetry,
             self.endpoint,
             account_concurrency=int(os.environ.get("LABLIB_ACCOUNT_CONCURRENCY", "1000")),
+            # how long an unused warm environment is kept (AWS: minutes; a hub class: less)
+            idle_seconds=float(os.environ.get("LABLIB_ENV_IDLE_SECONDS") or 600),
         )
-        self.lambda_plane = LambdaDataPlane(self.scheduler, self.clock, self.endpoint)
+        self.executor.on_restart = self._zygote_restarted
+        self.lambda_plane = LambdaDataPlane(
+            self.scheduler, self.clock, self.endpoint, lablib_home() / "reports"
+        )
         self.front = Front(moto_app, self.lambda_plane)
         self.plugins = PluginLoader(self)
         self.front.plugins = self.plugins
+        self.plugins.warm()
         server.app = self.front
         self._server = server
         self._thread = threading.Thread(
@@ -371,6 +451,7 @@ class LocalAWS:
         report_dir = lablib_home() / "reports"
         self.plugins.close()
         self.lambda_plane.close(drain_seconds, report_dir)
+        self.connections.stop()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
@@ -384,6 +465,10 @@ class LocalAWS:
         if self._state_dir is not None:
             shutil.rmtree(self._state_dir, ignore_errors=True)
         self._restore_environment()
+
+    def _zygote_restarted(self, old_pid: int, new_pid: int) -> None:
+        """The executor restarted its zygote (it logged a line): count it as a metric."""
+        self.telemetry.runtime_metric(moto_bridge.ACCOUNT_ID, self.region, "ZygoteRestarts")
 
     @property
     def running(self) -> bool:
@@ -467,6 +552,29 @@ class PluginLoader:
             eager += [e for e in self._pending if e[0] == "lablib.sam.plugin"]
         if eager:
             self.load(eager)
+
+    # Plugins whose imports are slow (moto's API Gateway models pull in an OpenAPI validator
+    # that compiles a grammar at import: seconds on a busy machine): imported in the
+    # background at start, so the first request does not wait. Installing stays lazy.
+    WARM = ("lablib.apigateway.plugin",)
+
+    def warm(self) -> threading.Thread:
+        import importlib
+
+        names = [e[0] for e in self._pending if e[0] in self.WARM]
+        if os.environ.get("LABLIB_WARM") == "0":  # a class on one server: load when used
+            names = []
+
+        def run() -> None:
+            for name in names:
+                try:
+                    importlib.import_module(name)
+                except Exception:  # reported, if it matters, by the real load
+                    pass
+
+        thread = threading.Thread(target=run, name="lablib-warm", daemon=True)
+        thread.start()
+        return thread
 
     def load_for(self, environ: dict[str, Any]) -> None:
         if not self._pending:

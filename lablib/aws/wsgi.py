@@ -25,7 +25,7 @@ def json_object(body: bytes) -> dict[str, Any]:
     """``body`` parsed as a JSON object; {} for anything else."""
     try:
         value = json.loads(body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return value if isinstance(value, dict) else {}
 

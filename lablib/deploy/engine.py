@@ -105,8 +105,6 @@ class DeploymentEngine:
         lambda_plane: Any,
         tick: float = 0.05,
     ) -> None:
-        from lablib.deploy.service import CodeDeployService
-
         self.clock = clock
         self.client = client
         self.lambda_plane = lambda_plane
@@ -115,11 +113,6 @@ class DeploymentEngine:
         self.lock = threading.RLock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="codedeploy-engine", daemon=True)
-        self.service = CodeDeployService(self)
-        # The bridge's handler protocol is served by the service object.
-        self.call = self.service.call
-        self.before = self.service.before
-        self.after = self.service.after
 
     def start(self) -> None:
         self._thread.start()

@@ -15,6 +15,7 @@ from lablib.aws import fidelity_http
 from lablib.aws.moto_bridge import aliases, cloudwatch, codedeploy
 from lablib.deploy.alarms import AlarmEvaluator
 from lablib.deploy.engine import DeploymentEngine
+from lablib.deploy.service import CodeDeployService
 
 _active: list[DeployPlugin] = []
 _active_lock = threading.Lock()
@@ -30,12 +31,14 @@ class DeployPlugin:
         self._clients: dict[tuple[str, str], Any] = {}
         self._clients_lock = threading.Lock()
         self.engine = DeploymentEngine(local.clock, self.client, local.lambda_plane)
+        # The bridge's handler protocol (call/before/after) is served by the service object.
+        self.service = CodeDeployService(self.engine)
         self.evaluator = AlarmEvaluator(
             local.clock, self._publish, local.telemetry.drain, active=self.is_active
         )
         with _active_lock:
             _active.append(self)
-        codedeploy.set_handler(self.engine)
+        codedeploy.set_handler(self.service)
         self.engine.start()
         self.evaluator.start()
 
@@ -62,7 +65,7 @@ class DeployPlugin:
             if self in _active:
                 _active.remove(self)
             successor = _active[-1] if _active else None
-        codedeploy.set_handler(successor.engine if successor else None)
+        codedeploy.set_handler(successor.service if successor else None)
 
 
 def install(local: Any) -> DeployPlugin:

@@ -4,15 +4,13 @@ deployment target. Errors use CodeDeploy's exception names and say what to fix."
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lablib.aws.moto_bridge import codedeploy as bridge
 from lablib.aws.moto_bridge.codedeploy import CodeDeployError
 from lablib.deploy import appspec
 from lablib.deploy.configs import ConfigStore, Routing
-
-if TYPE_CHECKING:
-    from lablib.deploy.engine import DeploymentEngine, Run
+from lablib.deploy.engine import DeploymentEngine, Run
 
 ROLLBACK_EVENTS = {"DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM", "DEPLOYMENT_STOP_ON_REQUEST"}
 MAX_ALARMS = 10
@@ -225,8 +223,6 @@ class CodeDeployService:
                 )
 
     def _start(self, account: str, region: str, p: dict[str, Any], deployment_id: str) -> None:
-        from lablib.deploy.engine import Run
-
         app, group = p.get("applicationName", ""), p.get("deploymentGroupName", "")
         settings = bridge.deployment_group(account, region, app, group)
         config_name = p.get("deploymentConfigName") or settings["deploymentConfigName"]

@@ -7,6 +7,7 @@ import threading
 from typing import Any, Protocol
 
 from lablib.aws.moto_bridge import events as bridge
+from lablib.events import filters
 
 SYNC_INTERVAL_S = 0.05
 FUNCTION_RESPONSE_TYPES = {"ReportBatchItemFailures"}
@@ -52,6 +53,10 @@ def validate(spec: dict[str, Any]) -> tuple[str, str] | None:
                 f'(" {function} ") already exists. Please update or delete the existing '
                 f"mapping with UUID {existing['UUID']}",
             )
+    try:
+        filters.patterns(spec.get("FilterCriteria"))
+    except filters.PatternError as exc:
+        return ("InvalidParameterValueException", f"Invalid filter pattern definition. ({exc})")
     return _check_numbers(spec, service, arn, function, region)
 
 

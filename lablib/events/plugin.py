@@ -39,7 +39,7 @@ class EventSources:
     def _make_poller(self, mapping: dict[str, Any]) -> Any:
         service = mapping["EventSourceArn"].split(":")[2]
         if service == "sqs":
-            return SqsPoller(mapping, self.local.lambda_plane)
+            return SqsPoller(mapping, self.local.lambda_plane, self.local)
         if service in ("kinesis", "dynamodb"):
             return StreamPoller(mapping, self.local)
         return None

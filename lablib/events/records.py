@@ -101,6 +101,9 @@ def sns_record(
 ) -> dict[str, Any]:
     """One SNS record (Records[].Sns); Message stays a string as on AWS."""
     region = topic_arn.split(":")[3] if topic_arn.count(":") >= 5 else "us-east-1"
+    subscription_arn = subscription_arn or f"{topic_arn}:{uuid.uuid4()}"
+    # AWS names the signing certificate by its hash and the subscription in the unsubscribe URL.
+    cert = "SimpleNotificationService-" + uuid.uuid5(uuid.NAMESPACE_URL, region).hex + ".pem"
     attributes = {}
     for name, value in (message_attributes or {}).items():
         kind = value.get("Type") or value.get("DataType") or "String"
@@ -109,7 +112,7 @@ def sns_record(
     return {
         "EventSource": "aws:sns",
         "EventVersion": "1.0",
-        "EventSubscriptionArn": subscription_arn or f"{topic_arn}:{uuid.uuid4()}",
+        "EventSubscriptionArn": subscription_arn,
         "Sns": {
             "Type": "Notification",
             "MessageId": message_id or str(uuid.uuid4()),
@@ -119,8 +122,11 @@ def sns_record(
             "Timestamp": iso_ms(),
             "SignatureVersion": "1",
             "Signature": "EXAMPLE",
-            "SigningCertUrl": f"https://sns.{region}.amazonaws.com/SimpleNotificationService.pem",
-            "UnsubscribeUrl": f"https://sns.{region}.amazonaws.com/?Action=Unsubscribe",
+            "SigningCertUrl": f"https://sns.{region}.amazonaws.com/{cert}",
+            "UnsubscribeUrl": (
+                f"https://sns.{region}.amazonaws.com/?Action=Unsubscribe"
+                f"&SubscriptionArn={subscription_arn}"
+            ),
             "MessageAttributes": attributes,
         },
     }
@@ -152,6 +158,7 @@ def sqs_record(
         "body": body,
         "attributes": attributes,
         "messageAttributes": {},
+        "md5OfMessageAttributes": None,
         "md5OfBody": hashlib.md5(body.encode()).hexdigest(),  # noqa: S324 - AWS's own field
         "eventSource": "aws:sqs",
         "eventSourceARN": queue_arn,
@@ -183,6 +190,24 @@ def kinesis_record(
         "eventName": "aws:kinesis:record",
         "invokeIdentityArn": role_arn,
         "awsRegion": stream_arn.split(":")[3],
+        "eventSourceARN": stream_arn,
+    }
+
+
+# -- DynamoDB Streams ---------------------------------------------------------------------------
+def dynamodb_record(
+    stream_arn: str, event_id: str, event_name: str, dynamodb: dict[str, Any], arrival: float
+) -> dict[str, Any]:
+    """A DynamoDB Streams record as Lambda receives it (creation time in whole seconds)."""
+    dynamodb = dict(dynamodb)
+    dynamodb["ApproximateCreationDateTime"] = float(int(arrival))
+    return {
+        "eventID": event_id,
+        "eventName": event_name,
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": stream_arn.split(":")[3],
+        "dynamodb": dynamodb,
         "eventSourceARN": stream_arn,
     }
 

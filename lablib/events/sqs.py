@@ -6,7 +6,8 @@ invokes the function synchronously (in-process). Success deletes the batch. A fu
 leaves every message to reappear after the queue's visibility timeout (real time), unless
 ``ReportBatchItemFailures`` is on and the handler listed the failed ones; SQS itself moves a
 message to the queue's DLQ once it was received maxReceiveCount times. FIFO queues keep order
-per message group (a group with messages in flight is not read).
+per message group (a group with messages in flight is not read). Messages the mapping's
+FilterCriteria exclude are deleted without invoking the function, as on AWS.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any
 
 from lablib.aws import moto_bridge
 from lablib.aws.moto_bridge import events as bridge
+from lablib.events import filters
+from lablib.events.health import PollerHealth
 from lablib.runtime.model import RuntimeUnavailable, Throttled
 
 DEFAULT_CONCURRENCY = 5
@@ -55,13 +58,14 @@ def failed_message_ids(payload: bytes, ids: list[str]) -> set[str] | None:
 class SqsPoller:
     """Polls one queue for one mapping until the mapping is deleted or ``stop()``."""
 
-    def __init__(self, mapping: dict[str, Any], lambda_plane: Any) -> None:
+    def __init__(self, mapping: dict[str, Any], lambda_plane: Any, local: Any = None) -> None:
         self.uuid: str = mapping["UUID"]
         self.region: str = mapping["Region"]
         self.queue_arn: str = mapping["EventSourceArn"]
         self.function_arn: str = mapping["FunctionArn"]
         self.lambda_plane = lambda_plane
         self.stats: Counter[str] = Counter()
+        self.health = PollerHealth(self.region, self.uuid, self.function_arn, local)
         self._stop = threading.Event()
         scaling = (mapping.get("ScalingConfig") or {}).get("MaximumConcurrency")
         self.concurrency = max(1, min(int(scaling or DEFAULT_CONCURRENCY), DEFAULT_CONCURRENCY))
@@ -96,9 +100,7 @@ class SqsPoller:
             try:
                 batch = self._gather(mapping, info)
             except Exception as exc:
-                print(
-                    f"lablib: events: SQS poller {self.uuid} could not receive: {exc!r}", flush=True
-                )
+                self.health.failed("receive from the queue", exc)
                 batch = []
             if not batch:
                 self._slots.release()
@@ -131,9 +133,25 @@ class SqsPoller:
         try:
             self._invoke(batch)
         except Exception as exc:  # never lose the worker; messages reappear after the timeout
-            print(f"lablib: events: SQS mapping {self.uuid} failed a batch: {exc!r}", flush=True)
+            self.health.failed("process a batch", exc)
         finally:
             self._slots.release()
+
+    def _filtered(
+        self, mapping: dict[str, Any], batch: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The messages the FilterCriteria let through; the others are deleted."""
+        parsed = filters.patterns(mapping.get("FilterCriteria"))
+        if not parsed:
+            return batch
+        kept = []
+        for record in batch:
+            if filters.record_matches(parsed, record):
+                kept.append(record)
+            else:
+                bridge.sqs_delete(self.queue_arn, record["receiptHandle"])
+                self.stats["filtered"] += 1
+        return kept
 
     def _invoke(self, batch: list[dict[str, Any]]) -> None:
         mapping = bridge.get_mapping(self.region, self.uuid)
@@ -141,6 +159,9 @@ class SqsPoller:
             # disabled while the batch was gathered: it never reaches the function
             for record in batch:
                 bridge.sqs_change_visibility(self.queue_arn, record["receiptHandle"], 0)
+            return
+        batch = self._filtered(mapping, batch)
+        if not batch:
             return
         payload = json.dumps({"Records": batch}).encode()
         self.stats["batches"] += 1

@@ -1,12 +1,17 @@
 """The Kinesis and DynamoDB Streams poller behind an event source mapping.
 
-One thread per shard reads in order from the mapping's StartingPosition, BatchSize records at a
-time, and invokes the function synchronously. A failing batch blocks its shard: it is retried
-until it succeeds, MaximumRetryAttempts is used up, or its records are older than
-MaximumRecordAgeInSeconds; then an invocation record goes to the on-failure destination and the
-shard moves on. BisectBatchOnFunctionError splits a failing batch in two (splits are not
-counted as retries). ReportBatchItemFailures checkpoints at the lowest failed sequence number.
+One worker per shard (an object that owns its thread: no subclass of ``threading.Thread``,
+whose private attributes change between Python versions) reads in order from the mapping's
+StartingPosition, BatchSize records at a time, and invokes the function synchronously.
+A failing batch blocks its shard: it is retried until it succeeds, MaximumRetryAttempts is
+used up, or its records are older than MaximumRecordAgeInSeconds; then an invocation record
+goes to the on-failure destination and the shard moves on. BisectBatchOnFunctionError splits
+a failing batch in two (splits are not counted as retries). ReportBatchItemFailures
+checkpoints at the lowest failed sequence number. A failure of the poller itself shows in
+the mapping's LastProcessingResult, the function's log group and a metric (events.health).
 After each invoke the poller publishes IteratorAge (age of the batch's last record).
+
+Records the mapping's FilterCriteria exclude are skipped (the shard moves past them).
 
 Record age and IteratorAge run on the lab clock (60x by default), like other long AWS waits.
 """
@@ -23,7 +28,8 @@ import boto3
 
 from lablib.aws import moto_bridge
 from lablib.aws.moto_bridge import events as bridge
-from lablib.events import records
+from lablib.events import filters, records
+from lablib.events.health import PollerHealth
 from lablib.events.sqs import failed_message_ids
 from lablib.runtime import telemetry as tel
 from lablib.runtime.model import RuntimeUnavailable, Throttled
@@ -47,6 +53,7 @@ class StreamPoller:
         self.lock = threading.Lock()
         self.stop_event = threading.Event()
         self.workers: dict[str, ShardWorker] = {}
+        self.health = PollerHealth(self.region, self.uuid, mapping["FunctionArn"], local)
         self._thread = threading.Thread(
             target=self._run, name=f"stream-poller-{self.uuid[:8]}", daemon=True
         )
@@ -82,15 +89,25 @@ class StreamPoller:
             self.stats[key] += n
 
 
-class ShardWorker(threading.Thread):
+class ShardWorker:
+    """Reads one shard in order on its own thread (composition, not a Thread subclass)."""
+
     def __init__(self, poller: StreamPoller, shard_id: str) -> None:
-        super().__init__(name=f"shard-{shard_id[-6:]}-{poller.uuid[:8]}", daemon=True)
         self.poller = poller
         self.shard_id = shard_id
         self.after = self._start_after(poller.mapping)
         self._fn: Any = None
         self._clients: dict[str, Any] = {}
-        self.start()
+        self._thread = threading.Thread(
+            target=self._loop, name=f"shard-{shard_id[-6:]}-{poller.uuid[:8]}", daemon=True
+        )
+        self._thread.start()
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
 
     # -- reading ----------------------------------------------------------------------------
     def _start_after(self, mapping: dict[str, Any]) -> int:
@@ -118,7 +135,16 @@ class ShardWorker(threading.Thread):
                 )
                 out.append({"seq": r["seq"], "arrival": r["arrival"], "record": record})
         else:
-            out = bridge.ddb_records(p.arn, self.after, limit)
+            out = [
+                {
+                    "seq": r["seq"],
+                    "arrival": r["arrival"],
+                    "record": records.dynamodb_record(
+                        p.arn, r["event_id"], r["event_name"], r["dynamodb"], r["arrival"]
+                    ),
+                }
+                for r in bridge.ddb_records(p.arn, self.after, limit)
+            ]
         stamp = p.mapping.get("StartingPositionTimestamp")
         if stamp and p.mapping.get("StartingPosition") == "AT_TIMESTAMP":
             cut = float(stamp) if not hasattr(stamp, "timestamp") else stamp.timestamp()
@@ -135,7 +161,7 @@ class ShardWorker(threading.Thread):
             return str(record["kinesis"]["sequenceNumber"])
         return str(record["dynamodb"]["SequenceNumber"])
 
-    def run(self) -> None:
+    def _loop(self) -> None:
         stop = self.poller.stop_event
         while not stop.is_set():
             mapping = bridge.get_mapping(self.poller.region, self.poller.uuid)
@@ -154,13 +180,20 @@ class ShardWorker(threading.Thread):
                 if not batch:
                     stop.wait(POLL_S)
                     continue
-                self._handle(batch)
+                parsed = filters.patterns(mapping.get("FilterCriteria"))
+                kept = [r for r in batch if filters.record_matches(parsed, r["record"])]
+                if not kept:
+                    self.after = batch[-1]["seq"]
+                    self.poller.count("filtered", len(batch))
+                    continue
+                self.poller.count("filtered", len(batch) - len(kept))
+                self._process_batch(kept)
             except Exception as exc:  # keep the shard alive; the batch is read again
-                print(f"lablib: events: shard {self.shard_id}: {exc!r}", flush=True)
+                self.poller.health.failed(f"process shard {self.shard_id}", exc)
                 stop.wait(0.2)
 
     # -- one batch, with retries, bisect, age limit and destination ---------------------------
-    def _handle(self, batch: list[dict[str, Any]]) -> None:
+    def _process_batch(self, batch: list[dict[str, Any]]) -> None:
         p = self.poller
         pending: deque[list[dict[str, Any]]] = deque([batch])
         attempts = 0

@@ -10,7 +10,7 @@ and ``# END SOLUTION`` lines, followed by a check cell::
 that renders PASSED/FAILED with what was expected, what happened and a hint. It never raises
 for a wrong or missing answer, so the learner version still runs top to bottom under nbval.
 
-Checks of lab ``<lab-id>`` live in ``lablib/exercises/checks/<lab_id>.py`` (hyphens become
+Checks of lab ``<lab-id>`` live in ``lablib/labs/<lab_id>/checks.py`` (hyphens become
 underscores) and register themselves with the decorator::
 
     from lablib.exercises import Feedback, exercise

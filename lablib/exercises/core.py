@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .record import record
+
 CheckFn = Callable[..., None]
 
 
@@ -108,8 +110,9 @@ class Feedback:
         if not ok:
             raise _Stop
 
-    def filled(self, value: Any, name: str) -> Any:
-        """Fail unless the learner replaced the ``...`` placeholder of ``name``."""
+    def filled(self, value: Any, name: str, kind: type | tuple[type, ...] | None = None) -> Any:
+        """Fail unless the learner replaced the ``...`` placeholder of ``name`` (with a value
+        of ``kind``, when given: a number typed as text gets its own diagnosis)."""
         self.expect(
             value is not ... and value is not None,
             f"{name} is filled in",
@@ -117,11 +120,31 @@ class Feedback:
             got="... (the placeholder is still there)" if value is ... else repr(value),
             hint=f"replace the ... placeholder of {name} in the exercise cell and run it again",
         )
+        if kind is not None and not (isinstance(value, kind) and not isinstance(value, bool)):
+            kinds = kind if isinstance(kind, tuple) else (kind,)
+            names = " or ".join("a number" if k in (int, float) else k.__name__ for k in kinds)
+            hint = f"{name} must be {names}"
+            if isinstance(value, str) and _number(value) is not None and int in kinds:
+                hint = f"write {name} = {value.strip()} (a number, without quotes)"
+            self.expect(
+                False,
+                f"{name} has the right type",
+                expected=names,
+                got=f"{value!r} ({type(value).__name__})",
+                hint=hint,
+            )
         return value
 
     def note(self, what: str) -> None:
         """Record a passed step (something the check verified without a condition)."""
         self.result.steps.append(Step(what, True))
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.strip().replace(",", "").replace("_", ""))
+    except ValueError:
+        return None
 
 
 def _text(value: Any) -> str:
@@ -145,11 +168,11 @@ def exercise(exercise_id: str, title: str) -> Callable[[CheckFn], CheckFn]:
 
 
 def _load_lab(lab: str) -> None:
-    module = f"lablib.exercises.checks.{lab.replace('-', '_')}"
+    module = f"lablib.labs.{lab.replace('-', '_')}.checks"  # lablib.labs.module_name
     try:
         importlib.import_module(module)
     except ModuleNotFoundError as exc:
-        if exc.name != module:
+        if exc.name not in (module, module.rpartition(".")[0]):  # no such lab, or no checks
             raise
 
 
@@ -208,4 +231,5 @@ def check(exercise_id: str, **inputs: Any) -> CheckResult:
                 "read the error; it usually names the resource or field that is missing",
             )
         )
+    record(exercise_id, result.passed)
     return result

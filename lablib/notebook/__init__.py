@@ -23,6 +23,9 @@ Cost:
 Other services, shown inline:
     request(api_id, stage, path, method, body, headers) -> ApiView   # API Gateway stage URL
     execution(state_machine, payload) -> ExecutionView   # Step Functions: path as a diagram
+One-call set-ups (idempotent, boto3 only):
+    proxy_api(function, stage="dev") -> api id   # every path and method -> the function
+    state_machine(name, definition) -> ARN       # create or update a standard state machine
 Tables: Table(columns, rows, title).
 Magics: ``%load_ext lablib.notebook`` (%%lambda, %invoke, %api, %sfn).
 """
@@ -47,6 +50,7 @@ from .deploy import (
 from .invoke import InvokeView, invoke
 from .logs import Invocation, LogView, invocations, logs, request_id, tail
 from .metrics import metric_points, metric_summary, metrics
+from .quick import proxy_api, state_machine
 from .render import Chart, Table
 from .timeline import report_table, timeline
 from .views import ApiView, ExecutionView, execution, request
@@ -83,8 +87,10 @@ __all__ = [
     "metric_points",
     "metric_summary",
     "metrics",
+    "proxy_api",
     "report_table",
     "request_id",
+    "state_machine",
     "tail",
     "timeline",
     "watch",

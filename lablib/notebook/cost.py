@@ -7,6 +7,7 @@ x86_64 $0.0000166667 per GB-second, arm64 $0.0000133334, and $0.20 per million r
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -146,6 +147,16 @@ class _WithText:
         if isinstance(bundle, dict):
             bundle["text/plain"] = self.text
         return bundle
+
+    def _ipython_display_(self) -> None:
+        """The table for the starting values as plain output (readable when the notebook is
+        reopened without a kernel), then the live widget."""
+        from IPython import display as ipd
+
+        show: Any = ipd.display
+        static = f"Starting values (move the sliders below to change them):\n{self.text}"
+        show({"text/plain": static, "text/html": f"<pre>{html.escape(static)}</pre>"}, raw=True)
+        show(self.widget)
 
     def __repr__(self) -> str:
         return self.text

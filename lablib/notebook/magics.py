@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -102,6 +103,24 @@ def requirements_layer(requirements: list[str]) -> str:
     return arn
 
 
+def defines(source: str, name: str) -> bool:
+    """Whether module ``source`` binds ``name`` at its top level (def, class or assignment)."""
+    import ast
+
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            if node.name == name:
+                return True
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                return True
+        elif isinstance(node, ast.ImportFrom | ast.Import):
+            if any((alias.asname or alias.name) == name for alias in node.names):
+                return True
+    return False
+
+
 def lambda_cell(line: str, cell: str) -> Any:
     """The ``%%lambda`` cell magic (see the module docstring)."""
     from IPython.core.error import UsageError
@@ -115,6 +134,12 @@ def lambda_cell(line: str, cell: str) -> Any:
             f"%%lambda {args.name}: not deployed, app.py line {exc.lineno}: {exc.msg} "
             "(AWS would accept the zip and fail every invoke with Runtime.UserCodeSyntaxError)"
         ) from None
+    if not defines(cell, args.handler):
+        raise UsageError(
+            f"%%lambda {args.name}: not deployed, no function {args.handler!r} in this cell; "
+            f"define `def {args.handler}(event, context):` or name yours with --handler "
+            "(AWS would accept the zip and fail every invoke with Runtime.HandlerNotFound)"
+        )
     layers = [requirements_layer(args.requirements)] if args.requirements else []
     try:
         deployment = deploy_code(
@@ -147,15 +172,13 @@ def invoke_line(line: str) -> Any:
     """The ``%invoke NAME [JSON]`` line magic."""
     from IPython.core.error import UsageError
 
-    name, _, rest = line.strip().partition(" ")
-    if not name:
-        raise UsageError('%invoke NAME [JSON payload], e.g. %invoke orders {"id": 1}')
+    usage = '%invoke NAME [JSON payload], e.g. %invoke orders {"id": 1}'
+    words, payload = split_line(line, usage)
+    if len(words) != 1:
+        raise UsageError(usage)
+    name = words[0]
     try:
-        payload = json.loads(rest) if rest.strip() else {}
-    except ValueError as exc:
-        raise UsageError(f"%invoke {name}: the payload is not JSON ({exc})") from None
-    try:
-        return invoke(name, payload)
+        return invoke(name, {} if payload is None else payload)
     except Exception as exc:
         response = getattr(exc, "response", None)
         if response is None:
@@ -164,16 +187,70 @@ def invoke_line(line: str) -> Any:
         raise UsageError(f"%invoke {name}: {error.get('Code')}: {error.get('Message')}") from None
 
 
-def _split_json(line: str, usage: str) -> tuple[list[str], Any]:
-    """Words up to the first '{' or '[', then the rest parsed as JSON (None when absent)."""
+# JSON starts at the first '{' or '[' that is not a `{name}` to expand.
+_JSON_START = re.compile(r"\{(?!\s*[A-Za-z_][\w.]*\s*\})|\[")
+
+
+def _user_names() -> dict[str, Any] | None:
+    """The notebook's own names (None outside IPython)."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return dict(shell.user_ns) if shell is not None else None
+
+
+def _expand(text: str) -> str:
+    """``$name`` and ``{expression}`` from the notebook's variables, as IPython expands them."""
+    from IPython.utils.text import DollarFormatter
+
+    names = _user_names()
+    if names is None:
+        return text
+    try:  # the notebook's own names only (not this module's locals)
+        return str(DollarFormatter().vformat(text, args=[], kwargs=names))
+    except Exception:  # as IPython does: leave what cannot be expanded as it is
+        return text
+
+
+def _expand_json(text: str) -> str:
+    """``$name`` in a JSON part becomes the JSON of the notebook variable ``name``."""
+    names = _user_names() or {}
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return json.dumps(names[name], default=str) if name in names else match.group(0)
+
+    return re.sub(r"\$([A-Za-z_]\w*)", value, text)
+
+
+def split_line(line: str, usage: str) -> tuple[list[str], Any]:
+    """A magic's words, then an optional JSON value (None when absent).
+
+    Words expand ``$var`` and ``{var}`` like other IPython magics; the JSON part may use
+    ``$var`` too; a ``# comment`` after either is ignored.
+    """
     from IPython.core.error import UsageError
 
-    cut = min((i for i in (line.find("{"), line.find("[")) if i >= 0), default=len(line))
-    words, rest = line[:cut].split(), line[cut:].strip()
+    found = _JSON_START.search(line)
+    head = line[: found.start()] if found else line
+    head = head.split("#", 1)[0]
+    words = _expand(head).split()
+    if not found:
+        return words, None
+    rest = line[found.start() :]
+    decoder = json.JSONDecoder()
     try:
-        return words, json.loads(rest) if rest else None
+        value, end = decoder.raw_decode(rest)
     except ValueError as exc:
-        raise UsageError(f"{usage}: the JSON part is not valid ({exc})") from None
+        try:
+            rest = _expand_json(rest)
+            value, end = decoder.raw_decode(rest)
+        except ValueError:
+            raise UsageError(f"{usage}: the JSON part is not valid ({exc})") from None
+    tail = rest[end:].strip()
+    if tail and not tail.startswith("#"):
+        raise UsageError(f"{usage}: unexpected text after the JSON part: {tail!r}")
+    return words, value
 
 
 def api_line(line: str) -> Any:
@@ -183,7 +260,7 @@ def api_line(line: str) -> Any:
     from .views import request
 
     usage = "%api API_ID STAGE [METHOD] PATH [JSON body], e.g. %api a1b2c3 prod POST /orders {}"
-    words, body = _split_json(line, usage)
+    words, body = split_line(line, usage)
     if len(words) == 3:
         words.insert(2, "GET" if body is None else "POST")
     if len(words) != 4:
@@ -199,7 +276,7 @@ def sfn_line(line: str) -> Any:
     from .views import execution
 
     usage = '%sfn NAME_OR_ARN [JSON input], e.g. %sfn orders {"id": 1}'
-    words, payload = _split_json(line, usage)
+    words, payload = split_line(line, usage)
     if len(words) != 1:
         raise UsageError(usage)
     try:
@@ -209,7 +286,15 @@ def sfn_line(line: str) -> Any:
 
 
 def register(ipython: Any) -> None:
-    """Register ``%%lambda``, ``%invoke``, ``%api`` and ``%sfn`` with an IPython shell."""
+    """Register ``%%lambda``, ``%invoke``, ``%api`` and ``%sfn`` with an IPython shell.
+
+    The line magics expand variables themselves (IPython gives up on a whole line when its
+    JSON part is not a Python format string), so they are marked ``no_var_expand``.
+    """
+    from IPython.core.magic import no_var_expand
+
+    for magic in (invoke_line, api_line, sfn_line):
+        no_var_expand(magic)
     ipython.register_magic_function(lambda_cell, magic_kind="cell", magic_name="lambda")
     ipython.register_magic_function(invoke_line, magic_kind="line", magic_name="invoke")
     ipython.register_magic_function(api_line, magic_kind="line", magic_name="api")

@@ -46,8 +46,8 @@ class Bank:
     ) -> list[Question]:
         """Questions matching every given filter, in bank order. Unknown names raise
         :class:`ValueError` with the valid choices."""
-        if lab is not None and lab not in self.syllabus.labs:
-            raise ValueError(f"unknown lab {lab!r}; use one of {', '.join(self.syllabus.labs)}")
+        if lab is not None:
+            lab = self.syllabus.lab_id(lab)
         if concept is not None and concept not in self.syllabus.concepts:
             raise ValueError(f"unknown concept {concept!r}; see quizzes/concepts.yaml")
         if domain is not None and domain not in DOMAINS:

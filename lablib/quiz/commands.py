@@ -22,6 +22,7 @@ from typing import Any, TextIO
 from .bank import Bank, BankError, load_bank
 from .concepts import SyllabusError
 from .exam import EXAM_MINUTES, Attempt, draw_exam, draw_quiz, new_attempt
+from .form import GUESSER_EXAMS, form_failures, form_report, format_report
 from .progress import ProgressStore
 from .schema import CHOICE_TYPES, DOMAINS, EXAMS
 from .scoring import PASS_MARK, parse_response
@@ -63,8 +64,13 @@ def register(subparsers: Any) -> None:
     _run_options(quiz)
     quiz.set_defaults(handler=cmd_quiz)
     sub = quiz.add_subparsers(dest="quiz_command", metavar="SUBCOMMAND")
-    check = sub.add_parser("check", help="validate the bank (exit 1 on problems)")
+    check = sub.add_parser(
+        "check", help="validate the bank and measure its form (exit 1 on problems)"
+    )
     _bank_option(check)
+    check.add_argument(
+        "--exams", type=int, default=GUESSER_EXAMS, help="exams the guesser takes (default 1000)"
+    )
     check.set_defaults(handler=cmd_check)
     stats = sub.add_parser("stats", help="counts per lab, concept, domain and type")
     _bank_option(stats)
@@ -149,7 +155,15 @@ def cmd_check(args: argparse.Namespace, io: IO) -> int:
     """Validate the bank; print every problem with file, question id and field."""
     bank = _bank(args)
     files = len({q.file for q in bank.questions})
-    io.stdout.write(f"OK: {len(bank.questions)} questions in {files} files are valid.\n")
+    io.stdout.write(f"Schema: {len(bank.questions)} questions in {files} files are valid.\n")
+    report = form_report(bank.questions, exams=args.exams)
+    io.stdout.write("\n".join(format_report(report)) + "\n")
+    failures = form_failures(report)
+    if failures:
+        io.stderr.write("FAIL: the form of the bank gives answers away:\n")
+        io.stderr.write("".join(f"  - {f}\n" for f in failures))
+        return 1
+    io.stdout.write("OK: schema and form thresholds pass.\n")
     return 0
 
 
@@ -350,7 +364,8 @@ def cmd_exam(args: argparse.Namespace, io: IO) -> int:
         else:
             if found is not None:
                 notes.append(
-                    f"Note: exam attempt {found[0]} is still saved; --resume continues it."
+                    f"Note: exam attempt {store.attempt_number(found[0])} is still saved; "
+                    "--resume continues it."
                 )
             bank = _bank(args)
             seed = _seed(args)
@@ -368,7 +383,8 @@ def cmd_exam(args: argparse.Namespace, io: IO) -> int:
         console = _console(args, io, attempt, ["goto 1"])
         limit = f"{clock_text(attempt.seconds_left)} left" if attempt.time_limit else "untimed"
         console.say(
-            f"Exam {attempt.exam}, attempt {attempt_id}: {len(attempt.items)} items, {limit}, "
+            f"Exam {attempt.exam}, attempt {store.attempt_number(attempt_id)}: "
+            f"{len(attempt.items)} items, {limit}, "
             f"seed {attempt.seed}. Pass mark {PASS_MARK} of 1000."
         )
         session = ExamSession(

@@ -29,6 +29,20 @@ class Syllabus:
     labs: dict[str, str]
     concepts: dict[str, Concept]
 
+    def lab_id(self, name: str) -> str:
+        """A lab id from its id, its number as the README numbers labs (``01`` or ``1``) or
+        its notebook name (``01-lambda-invocation``); ValueError lists the choices."""
+        ids = list(self.labs)
+        if name in self.labs:
+            return name
+        number, _, rest = name.partition("-")
+        if number.isdigit() and 1 <= int(number) <= len(ids):
+            found = ids[int(number) - 1]
+            if not rest or rest.removesuffix(".ipynb") == found:
+                return found
+        choices = ", ".join(f"{n:02d} {lab}" for n, lab in enumerate(ids, start=1))
+        raise ValueError(f"unknown lab {name!r}; use a number or an id: {choices}")
+
     def concepts_of(self, lab: str) -> list[Concept]:
         return [c for c in self.concepts.values() if c.lab == lab]
 

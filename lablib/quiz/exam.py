@@ -6,10 +6,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import random
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from .rng import Mulberry32
 from .schema import DOMAINS, EXAMS, Numeric, Question
 from .scoring import ExamResult, Response, is_correct, score_exam
 
@@ -51,15 +52,47 @@ def apportion(weights: dict[str, float], n: int) -> dict[str, int]:
     return counts
 
 
-def shuffled_order(question: Question, rng: random.Random) -> tuple[str, ...]:
+def shuffled_order(question: Question, rng: Mulberry32) -> tuple[str, ...]:
     keys = list(question.options)
     rng.shuffle(keys)
     return tuple(keys)
 
 
+def shown_keys(question: Question, seed: int | None) -> list[str]:
+    """The bank's option keys in the order :func:`shuffle_question` shows them."""
+    keys = list(question.options)
+    if seed is not None:
+        Mulberry32(zlib.crc32(f"{seed}:{question.id}".encode())).shuffle(keys)
+    return keys
+
+
+def shuffle_question(question: Question, seed: int | None) -> Question:
+    """``question`` with its options in a seeded order, relettered a, b, c, ... (answer and
+    explanations follow their options). For views that show bank keys (the notebook widget,
+    Anki, QTI); ``seed=None`` keeps the file order. The order depends on the seed and the id."""
+    if seed is None or not question.options:
+        return question
+    old = shown_keys(question, seed)
+    new_key = {k: chr(ord("a") + i) for i, k in enumerate(old)}
+    answer = question.answer
+    if isinstance(answer, str) and question.type == "single":
+        answer = new_key[answer]
+    elif isinstance(answer, tuple) and question.type == "multiple":
+        answer = tuple(sorted(new_key[k] for k in answer))
+    elif isinstance(answer, tuple) and question.type == "ordering":
+        answer = tuple(new_key[k] for k in answer)
+    return dataclasses.replace(
+        question,
+        options={new_key[k]: question.options[k] for k in old},
+        explanations={new_key[k]: v for k, v in question.explanations.items()},
+        answer=answer,
+    )
+
+
 def draw_quiz(questions: list[Question], n: int | None, seed: int) -> list[Item]:
-    """``n`` questions (all if None) in a seeded random order, options shuffled."""
-    rng = random.Random(seed)
+    """``n`` questions (all if None) in a seeded random order, options shuffled (the browser's
+    practice draw in lablib-draw.js is the same algorithm)."""
+    rng = Mulberry32(seed)
     pool = sorted(questions, key=lambda q: q.id)
     rng.shuffle(pool)
     chosen = pool if n is None else pool[:n]
@@ -76,11 +109,12 @@ def draw_exam(
 ) -> tuple[list[Item], list[str]]:
     """Draw an exam of single-answer and multiple-response items to the guide's domain
     weights: the scored and the unscored items are each apportioned by weight. Returns the
-    items and warnings when the bank is short in a domain.
+    items and warnings when the bank is short in a domain. ``drawExam`` in
+    site/javascripts/lablib-draw.js is a line-by-line port: one seed draws one exam everywhere.
     Raises :class:`ValueError` when the bank has too few questions for ``exam``."""
     if exam not in EXAMS:
         raise ValueError(f"unknown exam {exam!r}; use one of {', '.join(EXAMS)}")
-    rng = random.Random(seed)
+    rng = Mulberry32(seed)
     pools: dict[str, list[Question]] = {d: [] for d in EXAMS[exam]}
     for q in sorted(questions, key=lambda q: q.id):
         if q.type not in EXAM_TYPES:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from .exam import shuffle_question
 from .schema import Numeric, Question
 from .scoring import format_answer
 
@@ -40,11 +41,15 @@ def _card_back(q: Question) -> str:
     return "<br>".join(parts)
 
 
-def export_anki(questions: Sequence[Question], out: Path | str, deck: str = "lablib") -> int:
-    """Write an Anki package with one note per question; returns the number written."""
+def export_anki(
+    questions: Sequence[Question], out: Path | str, deck: str = "lablib", seed: int | None = 1
+) -> int:
+    """Write an Anki package with one note per question; returns the number written. Options
+    are in a seeded order per question (``seed``; None keeps the bank's order)."""
     import genanki
 
     _require(questions)
+    questions = [shuffle_question(q, seed) for q in questions]
     model = genanki.Model(
         _ANKI_MODEL_ID,
         "lablib question",
@@ -193,9 +198,12 @@ def _processing(item: ET.Element, q: Question) -> None:
         )
 
 
-def export_qti(questions: Sequence[Question], out: Path | str) -> int:
-    """Write a QTI 2.1 content package (zip); returns the number of items."""
+def export_qti(questions: Sequence[Question], out: Path | str, seed: int | None = 1) -> int:
+    """Write a QTI 2.1 content package (zip); returns the number of items. Options are in a
+    seeded order per question (``seed``; None keeps the bank's order), and the items also
+    ask the player to shuffle."""
     _require(questions)
+    questions = [shuffle_question(q, seed) for q in questions]
     ET.register_namespace("", QTI_NS)
     manifest = ET.Element(f"{{{CP_NS}}}manifest", identifier="lablib-quiz-export")
     ET.SubElement(manifest, f"{{{CP_NS}}}organizations")

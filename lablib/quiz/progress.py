@@ -126,6 +126,37 @@ class ProgressStore:
             )
             self._conn = self._connect()
 
+    @classmethod
+    def open_readonly(cls, home: Path | str) -> ProgressStore:
+        """Open the existing store in ``home`` read-only (SQLite ``mode=ro``), e.g. another
+        learner's: nothing is created (no -wal/-shm either), migrated or moved aside. A
+        missing file raises FileNotFoundError, an unreadable one sqlite3.DatabaseError; only
+        reading methods
+        (:meth:`answers`, :meth:`seen`, :meth:`history`, :meth:`due`) may be used."""
+        store = cls.__new__(cls)
+        store.home = Path(home)
+        store.path = store.home / DB_NAME
+        store.now = _utcnow
+        store.moved_aside = None
+        store._scheduler = Scheduler(enable_fuzzing=False)
+        if not store.path.is_file():
+            raise FileNotFoundError(f"no progress database at {store.path}")
+        # With the learner's store closed (no -wal/-shm beside it), opening read-only would
+        # still create those two files, owned by the reader: ``immutable=1`` creates nothing.
+        live = all(store.path.with_name(DB_NAME + s).exists() for s in ("-wal", "-shm"))
+        query = "mode=ro" if live else "mode=ro&immutable=1"
+        conn = sqlite3.connect(f"{store.path.resolve().as_uri()}?{query}", uri=True)
+        try:
+            check = conn.execute("PRAGMA quick_check").fetchone()
+            if check is None or check[0] != "ok":
+                raise sqlite3.DatabaseError(f"integrity check failed: {check}")
+            conn.execute("SELECT COUNT(*) FROM answers").fetchone()
+        except sqlite3.DatabaseError:
+            conn.close()
+            raise
+        store._conn = conn
+        return store
+
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path)
         try:
@@ -168,6 +199,16 @@ class ProgressStore:
             )
         assert cur.lastrowid is not None
         return cur.lastrowid
+
+    def attempt_number(self, attempt_id: int) -> int:
+        """The learner's count of attempts of this attempt's kind and exam up to this one
+        (ids count quizzes and exams together, so the first exam may have id 2)."""
+        row = self._conn.execute(
+            "SELECT COUNT(*) FROM attempts a, attempts b WHERE b.id = ? AND a.kind = b.kind"
+            " AND a.exam IS b.exam AND a.id <= b.id",
+            (attempt_id,),
+        ).fetchone()
+        return int(row[0]) if row else 1
 
     def save_attempt(self, attempt_id: int, attempt: Attempt) -> None:
         with self._conn:

@@ -47,6 +47,18 @@ def clock_text(seconds: float) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
+def fill(text: str, width: int = 88, initial: str = "", subsequent: str = "") -> str:
+    """Wrap at spaces only: words, ARNs and code names are never cut in the middle."""
+    return textwrap.fill(
+        text,
+        width,
+        initial_indent=initial,
+        subsequent_indent=subsequent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
 def wrap_text(text: str, width: int = 88) -> list[str]:
     """Re-flow prose paragraphs; keep paragraphs with indented or list lines (code) as is."""
     out: list[str] = []
@@ -55,7 +67,7 @@ def wrap_text(text: str, width: int = 88) -> list[str]:
         if any(line[:1] in (" ", "\t", "-", "*", "`", "{", "}") for line in lines):
             out += lines
         else:
-            out.append(textwrap.fill(" ".join(s.strip() for s in lines), width))
+            out.append(fill(" ".join(s.strip() for s in lines), width))
         out.append("")
     return out[:-1]
 
@@ -68,11 +80,7 @@ def see_it_run(q: Question) -> str:
 def render_question(q: Question, order: tuple[str, ...], header: str) -> str:
     lines = [header, "", *wrap_text(q.stem), ""]
     for i, key in enumerate(order):
-        lines.append(
-            textwrap.fill(
-                q.options[key], 88, initial_indent=f"  {chr(65 + i)}) ", subsequent_indent="     "
-            )
-        )
+        lines.append(fill(q.options[key], 88, f"  {chr(65 + i)}) ", "     "))
     hint = {
         "single": "(Choose one.)",
         "multiple": f"(Choose {len(q.answer) if isinstance(q.answer, tuple) else 1}.)",
@@ -99,7 +107,7 @@ def explain(q: Question, order: tuple[str, ...], response: Response) -> list[str
     """Feedback lines: the right answer, why the chosen options are right or wrong, the
     overall explanation and the lab link ("see it run")."""
     labels = {key: chr(65 + i) for i, key in enumerate(order)}
-    out = [f"Answer: {format_answer(q, labels)}"]
+    out = [fill(f"Answer: {format_answer(q, labels)}", 88, "", "  ")]
     chosen: list[str] = []
     if isinstance(response, tuple):
         chosen = list(response)
@@ -109,10 +117,15 @@ def explain(q: Question, order: tuple[str, ...], response: Response) -> list[str
     keys = {*chosen, *(k for k in answer if isinstance(k, str))}
     for key in sorted((k for k in keys if k in labels), key=lambda k: labels[k]):
         if key in q.explanations:
-            out.append(f"  {labels[key]}) {q.explanations[key]}")
+            out.append(fill(q.explanations[key], 88, f"  {labels[key]}) ", "     "))
     if q.explanation:
-        out.append(textwrap.fill(q.explanation, 88))
-    out.append(see_it_run(q))
+        out.append(fill(q.explanation, 88))
+    link = see_it_run(q)
+    head, sep, notes = link.partition(" (notes: ")
+    if len(link) <= 88 or not sep:
+        out.append(fill(link, 88, "", "  "))
+    else:  # the notes path stays whole on a line of its own
+        out += [fill(head, 88, "", "  "), f"  (notes: {notes}"]
     return out
 
 

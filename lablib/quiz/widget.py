@@ -11,26 +11,36 @@ interactive view is built.
 from __future__ import annotations
 
 import html
+import random
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .bank import load_bank
-from .exam import new_attempt
+from .exam import new_attempt, shown_keys, shuffle_question
 from .progress import ProgressStore
 from .schema import Question
 from .scoring import Response, format_answer, is_correct, parse_response
 
 
 class QuizWidget:
-    def __init__(self, lab_id: str, questions: list[Question], *, record: bool = True) -> None:
+    def __init__(
+        self, lab_id: str, questions: list[Question], *, record: bool = True, seed: int | None = 1
+    ) -> None:
+        """``seed`` orders each question's options (relettered a, b, ...); None keeps the
+        bank's order. Typed input and feedback use the letters shown."""
         if not questions:
             raise ValueError(f"the bank has no questions for lab {lab_id!r} yet")
         self.lab_id = lab_id
-        self.questions = questions
+        self._to_bank = {
+            q.id: {chr(ord("a") + i): k for i, k in enumerate(shown_keys(q, seed))}
+            for q in questions
+        }
+        self.questions = [shuffle_question(q, seed) for q in questions]
         self.record = record
         self.first_try: dict[str, bool] = {}
         self._view: Any = None
-        self._store: ProgressStore | None = None
         self._attempt_id = 0
 
     # --- logic (no widgets needed) -----------------------------------------------------
@@ -53,14 +63,24 @@ class QuizWidget:
     def _remember(self, q: Question, response: Response, ok: bool) -> None:
         if not self.record:
             return
-        try:
-            if self._store is None:
-                self._store = ProgressStore()
-                attempt = new_attempt("widget", self.questions, [], 0)
-                self._attempt_id = self._store.start_attempt(attempt)
-            self._store.record_answer(self._attempt_id, q.id, response, ok)
+        try:  # opened per answer: a kernel may live for days, a connection should not
+            with ProgressStore() as store:
+                if not self._attempt_id:
+                    attempt = new_attempt("widget", self.questions, [], 0)
+                    self._attempt_id = store.start_attempt(attempt)
+                store.record_answer(self._attempt_id, q.id, self._bank_keys(q, response), ok)
         except OSError:
             self.record = False  # a read-only home must not break the quiz
+
+    def _bank_keys(self, q: Question, response: Response) -> Response:
+        """A response in the letters shown, mapped back to the bank's option keys."""
+        back = self._to_bank[q.id]
+        if isinstance(response, str) and response in back:
+            return back[response]
+        if isinstance(response, tuple):
+            mapped = tuple(back.get(str(r), str(r)) for r in response)
+            return tuple(sorted(mapped)) if q.type == "multiple" else mapped
+        return response
 
     # --- text fallback -----------------------------------------------------------------
     def markdown(self) -> str:
@@ -103,7 +123,8 @@ class QuizWidget:
 
     # --- ipywidgets view ---------------------------------------------------------------
     def view(self) -> Any:
-        """The ipywidgets quiz (built once)."""
+        """The ipywidgets quiz (built once): each question's text and options, then its
+        controls (letters), a Check button and the feedback."""
         if self._view is None:
             import ipywidgets as w
 
@@ -112,31 +133,49 @@ class QuizWidget:
             self._view = w.VBox([w.HTML(f"<h3>Quiz: {self.lab_id}</h3>"), *boxes, self._score])
         return self._view
 
+    def _ipython_display_(self) -> None:
+        """In a kernel: each question's text as plain HTML output (readable when the notebook
+        is reopened without a kernel, or on a page) followed by its controls as a widget."""
+        from IPython import display as ipd
+
+        display: Any = ipd.display
+        try:
+            import ipywidgets as w
+        except ImportError:  # pragma: no cover - ipywidgets is a dependency
+            display(self._repr_mimebundle_(), raw=True)
+            return
+        self._score = w.HTML(self._score_text())
+        header = f"Quiz: {self.lab_id} ({len(self.questions)} questions)"
+        display({"text/html": f"<h3>{html.escape(header)}</h3>", "text/plain": header}, raw=True)
+        for n, q in enumerate(self.questions, 1):
+            display({"text/html": question_html(n, q), "text/plain": question_text(n, q)}, raw=True)
+            display(self._question_box(w, n, q, with_text=False))
+        display(self._score)
+
     def _score_text(self) -> str:
         right, tried = self.score
         return f"<b>Score:</b> {right} of {tried} right first time ({len(self.questions)} total)"
 
-    def _question_box(self, w: Any, n: int, q: Question) -> Any:
-        stem = w.HTML(f"<p><b>{n}.</b> {_para_html(q.stem)}</p>")
-        labels = [(f"{k}) {t}", k) for k, t in q.options.items()]
+    def _question_box(self, w: Any, n: int, q: Question, with_text: bool = True) -> Any:
+        keys = list(q.options)
         if q.type == "single":
-            field = w.RadioButtons(options=labels, value=None, layout={"width": "max-content"})
+            field = w.RadioButtons(
+                options=[(k, k) for k in keys], value=None, orientation="horizontal",
+                layout={"width": "max-content"},
+            )  # fmt: skip
         elif q.type == "multiple":
-            boxes = [w.Checkbox(description=text, indent=False) for text, _ in labels]
-            field = w.VBox(boxes)
+            boxes = [w.Checkbox(description=k, indent=False) for k in keys]
+            field = w.HBox(boxes)
         else:
             hint = {"ordering": "letters in order, e.g. c a b", "numeric": "a number"}
             field = w.Text(placeholder=hint.get(q.type, "your answer"))
 
         def read() -> str:
             if q.type == "multiple":
-                ticked = zip(labels, field.children, strict=True)
-                return ",".join(key for (_, key), box in ticked if box.value)
+                ticked = zip(keys, field.children, strict=True)
+                return ",".join(key for key, box in ticked if box.value)
             return str(field.value or "")
 
-        options = (
-            w.HTML("<br>".join(html.escape(t) for t, _ in labels)) if q.type == "ordering" else None
-        )
         button = w.Button(description="Check", button_style="primary")
         out = w.HTML()
 
@@ -149,8 +188,53 @@ class QuizWidget:
             self._score.value = self._score_text()
 
         button.on_click(on_click)
-        parts = [stem, *([options] if options else []), field, button, out]
+        parts = [field, button, out]
+        if with_text:
+            parts.insert(0, w.HTML(question_html(n, q)))
         return w.VBox(parts, layout={"margin": "0 0 1em 0"})
+
+
+_CODE = re.compile(r"`([^`]+)`")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_ITALIC = re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
+
+
+def inline_html(text: str) -> str:
+    """Markdown's inline marks as the site renders them: `code`, **bold**, *italic*."""
+    parts = _CODE.split(text)
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            out.append(f"<code>{html.escape(part)}</code>")
+        else:
+            escaped = html.escape(part)
+            escaped = _BOLD.sub(r"<b>\1</b>", escaped)
+            out.append(_ITALIC.sub(r"<i>\1</i>", escaped))
+    return "".join(out)
+
+
+def question_html(n: int, q: Question) -> str:
+    """A question's text and lettered options as HTML (no answers)."""
+    stem = "<br>".join(inline_html(line) for line in q.stem.strip().splitlines())
+    options = "".join(
+        f"<li style='list-style:none'><b>{k})</b> {inline_html(t)}</li>"
+        for k, t in q.options.items()
+    )
+    kind = {
+        "multiple": f"Choose {len(q.answer) if isinstance(q.answer, tuple) else 1}.",
+        "ordering": "Type the letters in order.",
+        "numeric": "Type a number.",
+        "text": "Type the answer.",
+    }.get(q.type, "Choose one.")
+    return (
+        f"<div class='lablib-question'><p><b>{n}.</b> {stem}</p>"
+        f"<ul style='padding-left:1em'>{options}</ul><p><i>{kind}</i></p></div>"
+    )
+
+
+def question_text(n: int, q: Question) -> str:
+    lines = [f"{n}. " + " ".join(q.stem.split())]
+    return "\n".join(lines + [f"   {k}) {t}" for k, t in q.options.items()])
 
 
 def _para_html(text: str) -> str:
@@ -175,8 +259,46 @@ def feedback_html(q: Question, response: Response, ok: bool) -> str:
 
 
 def quiz_widget(
-    lab_id: str, *, bank_dir: Path | str | None = None, record: bool = True
+    lab_id: str,
+    *,
+    bank_dir: Path | str | None = None,
+    record: bool = True,
+    seed: int | None = 1,
+    concepts: Sequence[str] | None = None,
+    count: int | None = None,
 ) -> QuizWidget:
-    """The quiz for the end of lab ``lab_id``; display it as a cell's last expression."""
+    """The quiz for lab ``lab_id``; display it as a cell's last expression.
+    Options are shown in a seeded order (``seed``; None keeps the bank's order).
+
+    ``concepts`` keeps the questions on those concept ids (a checkpoint after a step);
+    ``count`` draws that many of them, spread over the concepts round-robin and fixed by
+    ``seed`` (an end-of-lab draw instead of the whole bank)."""
     bank = load_bank(bank_dir)
-    return QuizWidget(lab_id, bank.select(lab=lab_id), record=record)
+    questions = bank.select(lab=lab_id)
+    if concepts is not None:
+        for concept in concepts:
+            bank.select(concept=concept)  # an unknown id raises with a pointer to the syllabus
+        wanted = set(concepts)
+        questions = [q for q in questions if wanted & set(q.concepts)]
+    if count is not None:
+        questions = draw(questions, count, seed)
+    return QuizWidget(lab_id, questions, record=record, seed=seed)
+
+
+def draw(questions: list[Question], count: int, seed: int | None) -> list[Question]:
+    """``count`` questions taken round-robin over their first concept, each concept's
+    questions shuffled by ``seed``; the result keeps bank order."""
+    if count < 1:
+        raise ValueError(f"count must be at least 1, got {count}")
+    rng = random.Random(seed)
+    groups: dict[str, list[Question]] = {}
+    for q in questions:
+        groups.setdefault(q.concepts[0], []).append(q)
+    for group in groups.values():
+        rng.shuffle(group)
+    picked: set[str] = set()
+    while len(picked) < min(count, len(questions)):
+        for group in groups.values():
+            if group and len(picked) < count:
+                picked.add(group.pop().id)
+    return [q for q in questions if q.id in picked]

@@ -153,15 +153,34 @@ def load_handler(handler: str) -> Any:
         ) from None
     except SyntaxError as exc:
         trace = [f'  File "{exc.filename}" Line {exc.lineno}\n    {exc.text}']
-        raise FaultError(
-            "Runtime.UserCodeSyntaxError", f"Syntax error in module '{modname}': {exc}", trace
-        ) from None
+        message = f"Syntax error in module '{modname}': {exc}{_older_python_note()}"
+        raise FaultError("Runtime.UserCodeSyntaxError", message, trace) from None
     try:
         return getattr(module, fname)
     except AttributeError:
         raise FaultError(
             "Runtime.HandlerNotFound", f"Handler '{fname}' missing on module '{modname}'"
         ) from None
+
+
+def _older_python_note() -> str:
+    """When lablib ran this function on an older Python than it declares (that version is not
+    installed), a syntax error may be valid on the declared one: say so, and how to fix it."""
+    declared = os.environ.get("AWS_EXECUTION_ENV", "").removeprefix("AWS_Lambda_python")
+    try:
+        wanted = tuple(int(part) for part in declared.split("."))
+    except ValueError:
+        return ""
+    running = sys.version_info[:2]
+    if len(wanted) != 2 or wanted <= running:
+        return ""
+    return (
+        f" (this function declares python{declared} but ran on Python "
+        f"{'.'.join(map(str, sys.version_info[:3]))} because Python {declared} was not found; "
+        f"this syntax may be valid on {declared}: install Python {declared} (pyenv install "
+        f"{declared}, uv python install {declared} or your system's package), then run "
+        f"`lablib runtimes install python{declared}`)"
+    )
 
 
 def _user_frames(tb: Any) -> list[str]:
@@ -181,6 +200,11 @@ def error_result(
     }
 
 
+def _nbsp_indent(line: str) -> str:
+    stripped = line.lstrip(" ")
+    return "\u00a0" * (len(line) - len(stripped)) + stripped
+
+
 def log_error(result: dict[str, Any]) -> None:
     """Write the error the way awslambdaric does: one multi-line log event (or JSON)."""
     if _JSON_LOGS:
@@ -190,8 +214,8 @@ def log_error(result: dict[str, Any]) -> None:
         return
     lines = [f"[ERROR] {result['errorType']}: {result['errorMessage']}"]
     lines.append("Traceback (most recent call last):")
-    for element in result.get("stackTrace") or []:
-        lines.extend(element.splitlines())
+    for element in result.get("stackTrace") or []:  # indents as no-break spaces, as awslambdaric
+        lines.extend(_nbsp_indent(line) for line in element.splitlines())
     sys.stdout.write("\r".join(lines) + "\n")
     sys.stdout.flush()
 

@@ -125,6 +125,10 @@ class Throttled(Exception):
         self.message = message
 
 
+class ServiceError(Exception):
+    """The local Lambda service itself failed (HTTP 500 ServiceException)."""
+
+
 class RuntimeUnavailable(Exception):
     """The function's runtime cannot run in this local lab."""
 

@@ -14,11 +14,12 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from lablib.runtime import node
+from lablib.runtime import node, procs, sandbox
 from lablib.runtime import telemetry as tel
-from lablib.runtime.code import CodeStore
-from lablib.runtime.executor import EnvironmentSpec, Executor
+from lablib.runtime.code import CodeError, CodeStore
+from lablib.runtime.executor import ZYGOTE_DIED, EnvironmentSpec, Executor, ExecutorError
 from lablib.runtime.model import (
     CUSTOM_RUNTIMES,
     MAX_SYNC_RESPONSE,
@@ -27,6 +28,7 @@ from lablib.runtime.model import (
     FunctionConfig,
     InvokeResult,
     RuntimeUnavailable,
+    ServiceError,
     Throttled,
 )
 from lablib.runtime.runtime_api import Invocation, RuntimeAPIChannel
@@ -59,11 +61,14 @@ class Environment:
     pid: int = 0
     busy: bool = True
     dead: bool = False
+    exited: bool = False  # the executor reported the process's end (its pid may be reused)
     exit_reason: str = ""
     killed_for_memory: bool = False
     log_offset: int = 0
     last_used: float = field(default_factory=time.monotonic)
     invocations: int = 0
+    peak_tree_mb: int = 0  # highest memory of the worker plus what it forked, as sampled
+    python: Any = None  # the pythons.Choice that runs it (Python runtimes only)
 
     _log_fd: int = -1
     _status_fd: int = -1
@@ -98,6 +103,26 @@ class Environment:
         value = text[start + len(field_name) + 1 : text.find(b"\n", start)].split()[0]
         return -(-int(value) // 1024)
 
+    def tree_mb(self) -> int:
+        """Resident memory of the worker and every process it started, in MB rounded up."""
+        total = self.rss_mb() + -(-procs.tree_rss_kb(self.pid) // 1024)
+        self.peak_tree_mb = max(self.peak_tree_mb, total)
+        return total
+
+    def alive(self) -> bool:
+        """Is the worker process still running? Reads through a descriptor opened on its
+        /proc entry, so a reused pid never answers for it."""
+        if self.dead:
+            return False
+        try:
+            if self._status_fd < 0:
+                self._status_fd = os.open(f"/proc/{self.pid}/status", os.O_RDONLY)
+            text = os.pread(self._status_fd, 512, 0)
+        except OSError:
+            return False
+        state = text.find(b"State:")
+        return state < 0 or text[state + 6 : state + 9].strip()[:1] not in (b"Z", b"X")
+
     def close_files(self) -> None:
         for name in ("_log_fd", "_status_fd"):
             fd = getattr(self, name)
@@ -130,6 +155,7 @@ class Scheduler:
         self._busy_by_function: dict[str, int] = {}
         self._busy_total = 0
         self._closed = False
+        self._told_fallback: set[str] = set()
         self._watchdog = threading.Thread(target=self._watch, name="lambda-watchdog", daemon=True)
         self._watchdog.start()
 
@@ -138,6 +164,12 @@ class Scheduler:
     def environments(self) -> int:
         with self._lock:
             return len(self._all)
+
+    @property
+    def busy_environments(self) -> int:
+        """Environments running an invocation right now."""
+        with self._lock:
+            return sum(1 for env in self._all.values() if env.busy and not env.dead)
 
     def worker_pids(self) -> list[int]:
         with self._lock:
@@ -198,8 +230,10 @@ class Scheduler:
             self._busy_by_function[fn.name] = busy_fn + 1
             self._busy_total += 1
             pool = self._idle.get(fn.fingerprint)
-            if pool:
+            while pool:
                 env = pool.pop()
+                if env.dead:  # died while idle: the exit report is dropping it
+                    continue
                 env.busy = True
                 return env
         return None
@@ -208,14 +242,14 @@ class Scheduler:
         with self._lock:
             self._busy_by_function[fn.name] -= 1
             self._busy_total -= 1
-            if env is None or env.dead:
+            if env is None:
                 return
             env.busy = False
             env.last_used = time.monotonic()
-            if env.fn.fingerprint == fn.fingerprint and not self._closed:
+            if not env.dead and env.fn.fingerprint == fn.fingerprint and not self._closed:
                 self._idle.setdefault(fn.fingerprint, []).append(env)
                 return
-        self._discard(env)
+        self._discard(env)  # dead (also if it died just now), stale or closing
 
     def _spawn(self, fn: FunctionConfig) -> Environment:
         if fn.runtime in PYTHON_RUNTIMES:
@@ -230,31 +264,49 @@ class Scheduler:
                 f"runtime (provided.al2023 with an executable 'bootstrap')."
             )
         node_bin = node.require(fn.runtime) if fn.runtime in NODE_RUNTIMES else None
-        task_root = self.code.unpack("code", fn.code_sha, fn.load_code())
-        layer_dirs = [self.code.unpack("layers", layer.sha, layer.load()) for layer in fn.layers]
+        try:
+            task_root = self.code.unpack("code", fn.code_sha, fn.load_code())
+            opt_dir = self.code.layers([(x.sha, x.load) for x in fn.layers]) if fn.layers else None
+        except CodeError as exc:
+            raise _InitFailure("InvalidZipFileException", str(exc)) from None
         env_hex = secrets.token_hex(16)
         root = self.state_dir / "envs" / env_hex
         (root / "tmp").mkdir(parents=True)
         stream = tel.stream_name(fn.version, env_hex)
         channel = RuntimeAPIChannel()
         env = Environment(env_hex, fn, channel, root / "output.log", stream, root)
+        isolated = getattr(self.executor, "isolation", "none") != "none"
+        # Paths as the environment sees them: AWS's layout in its own mount namespace.
+        task = sandbox.TASK if isolated else str(task_root)
+        opt = (sandbox.OPT if isolated else str(opt_dir)) if opt_dir else ""
+        tmp = "/tmp" if isolated else str(root / "tmp")
         variables = dict(fn.env_vars)
-        variables.update(self._environment_variables(fn, env, channel.address, task_root))
-        extra_path = [str(d / "python") for d in layer_dirs] + [str(d) for d in layer_dirs]
-        variables["PYTHONPATH"] = os.pathsep.join([str(task_root), *extra_path])
+        variables.update(self._environment_variables(fn, env, channel.address, task, tmp))
+        extra_path = [f"{opt}/python/lib/{fn.runtime}/site-packages", f"{opt}/python", opt]
+        extra_path = extra_path if opt else []
+        variables["PYTHONPATH"] = os.pathsep.join([task, *extra_path])
+        if node_bin:
+            layer_views = [Path(opt)] if opt else []
+            executable = node.launcher(root, node_bin, layer_views, Path(task))
+        elif opt_dir and not (task_root / "bootstrap").exists():
+            executable = str(opt_dir / "bootstrap")
+        else:
+            executable = str(task_root / "bootstrap")
+        if kind == "python":
+            env.python = self._python_choice(fn)
         spec = EnvironmentSpec(
             env_id=env_hex,
             kind=kind,
+            runtime=fn.runtime,
             api_address=channel.address,
             handler=fn.handler,
-            task_root=str(task_root),
+            task_root=task,
             tmp_dir=str(root / "tmp"),
             log_path=str(env.log_path),
             env=variables,
             extra_path=extra_path,
-            executable=node.launcher(root, node_bin, layer_dirs, task_root)
-            if node_bin
-            else str(task_root / "bootstrap"),
+            tmp_mb=fn.ephemeral_mb,
+            executable=executable,
         )
         if kind == "exec" and not os.access(spec.executable, os.X_OK):
             channel.close()
@@ -263,19 +315,68 @@ class Scheduler:
                 "Runtime.InvalidEntrypoint",
                 "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]",
             )
+        if isolated:
+            self._isolate(spec, task_root, opt_dir, node_bin)
 
         def on_exit(reason: str) -> None:
             env.exit_reason = reason
-            env.dead = True
+            env.exited = env.dead = True
             channel.process_exited()
+            with self._lock:
+                idle = not env.busy and env.env_id in self._all
+            if idle:  # died while idle: drop it now, the next invoke starts cold
+                self._discard(env)
 
         with self._lock:
             self._all[env_hex] = env
-        env.pid = self.executor.spawn(spec, on_exit)
+        try:
+            env.pid = self.executor.spawn(spec, on_exit)
+            env.alive()  # opens /proc/<pid>/status now, while the pid is surely this process
+        except ExecutorError as exc:
+            self._discard(env)
+            raise ServiceError(str(exc)) from None
         return env
 
+    def _isolate(
+        self, spec: EnvironmentSpec, task_root: Path, opt_dir: Path | None, node_bin: str | None
+    ) -> None:
+        """Mounts for the environment's namespace; executable becomes its path inside."""
+        mounts = [(str(task_root), sandbox.TASK, "ro"), (spec.tmp_dir, "/tmp", "rw")]
+        mounts.append((str(opt_dir), sandbox.OPT, "ro") if opt_dir else ("", sandbox.OPT, "dir"))
+        if node_bin:
+            mounts.append((spec.executable, sandbox.RUNTIME_BOOTSTRAP, "ro"))
+            spec.executable = sandbox.RUNTIME_BOOTSTRAP
+            real = os.path.realpath(node_bin)
+            spec.readable = [real, os.path.dirname(os.path.dirname(real))]
+        elif spec.kind == "exec":
+            inside = sandbox.TASK if spec.executable.startswith(str(task_root)) else sandbox.OPT
+            spec.executable = inside + "/bootstrap"
+        spec.mounts = mounts
+        home = os.environ.get("LABLIB_HOME") or os.path.expanduser("~/.lablib")
+        spec.hide = [str(self.state_dir), str(self.state_dir.parent), home]
+
+    def _python_choice(self, fn: FunctionConfig) -> Any:
+        """The interpreter that runs fn's declared Python runtime (None: lablib's own)."""
+        choose = getattr(self.executor, "python_for", None)
+        return None if choose is None else choose(fn.runtime)
+
+    def _first_fallback(self, fn: FunctionConfig) -> bool:
+        with self._lock:
+            if fn.unqualified_arn in self._told_fallback:
+                return False
+            self._told_fallback.add(fn.unqualified_arn)
+        return True
+
+    def _fallback_line(self, fn: FunctionConfig, choice: Any) -> str:
+        line = (
+            f"lablib: {fn.name} declares {fn.runtime} but runs on Python {choice.version} "
+            f"({choice.python}): {choice.note}"
+        )
+        print(line, flush=True)  # the server's output, once per function
+        return line
+
     def _environment_variables(
-        self, fn: FunctionConfig, env: Environment, api: str, task_root: Path
+        self, fn: FunctionConfig, env: Environment, api: str, task_root: str, tmp: str
     ) -> dict[str, str]:
         return {
             "AWS_LAMBDA_FUNCTION_NAME": fn.name,
@@ -293,14 +394,14 @@ class Scheduler:
             "AWS_SECRET_ACCESS_KEY": "local-lab-fake-secret",
             # Per-function session token: IAM learning mode (lablib.iam_mode) reads it.
             "AWS_SESSION_TOKEN": f"lablib-function:{fn.unqualified_arn}",
-            "LAMBDA_TASK_ROOT": str(task_root),
+            "LAMBDA_TASK_ROOT": task_root,
             "LAMBDA_RUNTIME_DIR": str(Path(__file__).parent),
             "_HANDLER": fn.handler,
             "TZ": ":UTC",
             "LANG": "en_US.UTF-8",
             "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "TMPDIR": str(env.root / "tmp"),
-            "HOME": str(env.root / "tmp"),
+            "TMPDIR": tmp,
+            "HOME": tmp,
             "PYTHONDONTWRITEBYTECODE": "1",
             **(
                 {
@@ -314,12 +415,13 @@ class Scheduler:
 
     def _discard(self, env: Environment) -> None:
         with self._lock:
-            self._all.pop(env.env_id, None)
+            if self._all.pop(env.env_id, None) is None:
+                return  # already discarded
             pool = self._idle.get(env.fn.fingerprint)
             if pool and env in pool:
                 pool.remove(env)
         env.dead = True
-        if env.pid:
+        if env.pid and not env.exited:
             self.executor.kill(env.pid)
         env.channel.close()
         env.close_files()
@@ -342,6 +444,8 @@ class Scheduler:
         env = box[0]
         cold = env is None
         if env is None:
+            if fn.runtime in PYTHON_RUNTIMES:
+                self._python_choice(fn)  # a new version's zygote starts before the clock runs
             started = time.perf_counter()
             try:
                 env = box[0] = self._spawn(fn)
@@ -350,10 +454,26 @@ class Scheduler:
             ready = env.channel.init.ready.wait(max(INIT_TIMEOUT_S, fn.timeout_s))
             init_ms = (time.perf_counter() - started) * 1000
             now_ms = int(time.time() * 1000)
-            lines.append((now_ms, tel.init_start_line(fn.runtime, fn.region)))
+            ran_on = env.python.version if env.python is not None else None
+            lines.append((now_ms, tel.init_start_line(fn.runtime, fn.region, ran_on)))
+            if env.python is not None and env.python.fallback and self._first_fallback(fn):
+                lines.append((now_ms, self._fallback_line(fn, env.python)))
             lines += [(now_ms, line) for line in tel.split_output(env.read_new_output())]
+            if env.channel.init.died and _zygote_died(env):
+                self._discard(env)
+                raise ServiceError(_SERVICE_MESSAGE)
             if not ready or env.channel.init.error is not None or env.channel.init.died:
-                return self._finish_init_error(env, fn, request_id, lines, init_ms, ready)
+                return self._finish_init_error(
+                    env, fn, request_id, lines, init_ms, ready, qualifier, tail
+                )
+        elif not env.alive():
+            # Died while idle and its exit report is still on the way: start a new one.
+            env.dead = True
+            self._discard(env)
+            box[0] = None
+            return self._run(
+                box, fn, payload, invoked_arn, qualifier, client_context, tail, request_id
+            )
         else:
             env.busy = True
         env.invocations += 1
@@ -378,6 +498,9 @@ class Scheduler:
             body = _error_body(message, "Sandbox.Timedout")
             function_error: str | None = "Unhandled"
             error_type: str | None = "Sandbox.Timedout"
+        elif invocation.status == "died" and _zygote_died(env):
+            self._discard(env)
+            raise ServiceError(_SERVICE_MESSAGE)
         elif invocation.status == "died":
             env.dead = True
             status = "error"
@@ -398,7 +521,7 @@ class Scheduler:
                     "Function.ResponseSizeTooLarge",
                 )
                 function_error, error_type = "Unhandled", "Function.ResponseSizeTooLarge"
-        max_used = max(env.rss_mb("VmHWM"), 1) if not env.dead else fn.memory_mb
+        max_used = max(env.rss_mb("VmHWM"), env.peak_tree_mb, 1) if not env.dead else fn.memory_mb
         end_ms = int(time.time() * 1000)
         lines += [(end_ms, line) for line in tel.split_output(env.read_new_output())]
         if status == "timeout":
@@ -450,8 +573,10 @@ class Scheduler:
     ) -> InvokeResult:
         if fn.log_format == "JSON":
             lines = tel.json_system_lines(lines, fn)
-        if tail:
-            result.log_tail = tel.tail([text for _, text in lines])
+        if tail:  # AWS's tail holds this invocation, START to REPORT, not the init phase
+            texts = [text for _, text in lines]
+            start = next((i for i, t in enumerate(texts) if _is_start(t)), 0)
+            result.log_tail = tel.tail(texts[start:])
         self.telemetry.log(fn, stream, lines)
         with self._lock:
             concurrent = self._busy_total
@@ -476,6 +601,8 @@ class Scheduler:
         lines: list[tuple[int, str]],
         init_ms: float,
         ready: bool,
+        qualifier: str | None = None,
+        tail: bool = False,
     ) -> InvokeResult:
         error = env.channel.init.error
         if error is not None:
@@ -508,10 +635,11 @@ class Scheduler:
                 ),
             )
         )
-        self.telemetry.log(fn, env.stream, lines)
-        return InvokeResult(
+        result = InvokeResult(
             request_id, body, fn.version, "Unhandled", error_type, init_ms=init_ms, cold=True
         )
+        # logged, counted and (LogType=Tail) returned like any other failed invocation
+        return self._record(fn, env.stream, qualifier, lines, result, tail)
 
     def _init_failed(
         self, fn: FunctionConfig, request_id: str, error_type: str, message: str
@@ -529,11 +657,27 @@ class Scheduler:
             for env in envs:
                 if env.dead or not env.pid:
                     continue
-                if env.busy and env.rss_mb() > env.fn.memory_mb:
+                if env.busy and env.tree_mb() > env.fn.memory_mb:
                     env.killed_for_memory = True
                     self.executor.kill(env.pid)
                 elif not env.busy and now - env.last_used > self.idle_seconds:
                     self._discard(env)
+
+
+_SERVICE_MESSAGE = (
+    "An error occurred and the request cannot be processed: the local Lambda runtime's "
+    "zygote process died and was restarted; invoke again."
+)
+
+
+def _zygote_died(env: Environment) -> bool:
+    """Did the environment end because the zygote died (rather than the handler)?"""
+    if not env.exit_reason:
+        for _ in range(100):  # the exit report can trail the closed connection
+            time.sleep(0.01)
+            if env.exit_reason:
+                break
+    return env.exit_reason == ZYGOTE_DIED
 
 
 class _InitFailure(Exception):
@@ -580,3 +724,7 @@ def _exit_message(env: Environment) -> str:
     if reason in ("", "exit status 0"):
         return "Runtime exited without providing a reason"
     return f"Runtime exited with error: {reason}"
+
+
+def _is_start(text: str) -> bool:
+    return text.startswith("START RequestId: ") or '"type": "platform.start"' in text

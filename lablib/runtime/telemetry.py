@@ -63,7 +63,15 @@ def billed(duration_ms: float, init_ms: float | None) -> int:
     return max(1, math.ceil(duration_ms + (init_ms or 0.0)))
 
 
-def init_start_line(runtime: str, region: str) -> str:
+def init_start_line(runtime: str, region: str, python: str | None = None) -> str:
+    """``python``: the full version of the interpreter that really runs a Python runtime; the
+    line names it (it differs from the declared one when that version is not installed)."""
+    if python is not None and runtime.startswith("python"):
+        major_minor = ".".join(python.split(".")[:2])
+        return (
+            f"INIT_START Runtime Version: python:{major_minor}.v1\t"
+            f"Runtime Version ARN: arn:aws:lambda:{region}::runtime:lablib-local-python{python}"
+        )
     if runtime.startswith("nodejs"):
         family = "nodejs:" + runtime[len("nodejs") :].removesuffix(".x")
     elif runtime.startswith("provided"):
@@ -131,6 +139,9 @@ def json_system_lines(lines: list[tuple[int, str]], fn: FunctionConfig) -> list[
     return out
 
 
+RUNTIME_NAMESPACE = "LabLib/Runtime"
+
+
 class Telemetry:
     """Delivers log events and metrics to the sinks on one background thread."""
 
@@ -148,8 +159,23 @@ class Telemetry:
 
         self._jobs.put(job)
 
-    def metrics(self, fn: FunctionConfig, data: list[dict[str, Any]]) -> None:
-        self._jobs.put(lambda: self._metrics.put(fn.account, fn.region, "AWS/Lambda", data))
+    def metrics(
+        self, fn: FunctionConfig, data: list[dict[str, Any]], namespace: str = "AWS/Lambda"
+    ) -> None:
+        self._jobs.put(lambda: self._metrics.put(fn.account, fn.region, namespace, data))
+
+    def runtime_metric(self, account: str, region: str, name: str, value: float = 1.0) -> None:
+        """A metric about the local runtime itself (namespace LabLib/Runtime)."""
+        data = [
+            {
+                "MetricName": name,
+                "Value": value,
+                "Unit": "Count",
+                "Dimensions": [],
+                "Timestamp": datetime.now(UTC).replace(tzinfo=None),
+            }
+        ]
+        self._jobs.put(lambda: self._metrics.put(account, region, RUNTIME_NAMESPACE, data))
 
     def drain(self) -> None:
         self._jobs.drain()

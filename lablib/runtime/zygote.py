@@ -21,7 +21,7 @@ from typing import Any
 # Preloaded so environments start warm; boto3 is what most handlers import.
 import boto3  # noqa: F401
 
-from lablib.runtime import bootstrap
+from lablib.runtime import bootstrap, procs, sandbox
 
 _PR_SET_PDEATHSIG = 1
 _CLONE_NEWNS = 0x00020000
@@ -39,6 +39,8 @@ def _libc() -> Any:
 
 
 _LIBC = _libc()
+# What sandbox.probe found at start-up: "user", "mounts" or "none".
+ISOLATION = "none"
 
 
 def _die_with_parent() -> None:
@@ -46,8 +48,12 @@ def _die_with_parent() -> None:
         _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def _private_tmp(tmp_dir: str, keep: list[str]) -> bool:
+def _private_tmp(tmp_dir: str, keep: list[str], size_mb: int = 0) -> bool:
     """Give this process its own /tmp: a bind mount in a private mount namespace.
+
+    With ``size_mb`` the directory is first covered by a tmpfs of that size (in this
+    namespace only), so writes past the function's EphemeralStorage fail with ENOSPC as on
+    AWS; TMPDIR (the directory's own path) and /tmp are the same size-limited space.
 
     As root (as in CI) a mount namespace is enough; otherwise an unprivileged user namespace
     maps this user to itself first. Where neither is allowed, TMPDIR alone points at the
@@ -64,16 +70,15 @@ def _private_tmp(tmp_dir: str, keep: list[str]) -> bool:
         if _LIBC.unshare(_CLONE_NEWUSER | _CLONE_NEWNS) != 0:
             return False
         try:
-            with open("/proc/self/setgroups", "w") as handle:
-                handle.write("deny")
-            with open("/proc/self/uid_map", "w") as handle:
-                handle.write(f"{uid} {uid} 1")
-            with open("/proc/self/gid_map", "w") as handle:
-                handle.write(f"{gid} {gid} 1")
+            sandbox.map_to_self(uid, gid)
         except OSError:
             return False
     if _LIBC.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
         return False
+    if size_mb > 0:
+        options = f"size={size_mb}m,mode=1777".encode()
+        # Where tmpfs cannot be mounted, /tmp is still private, only not size-limited.
+        _LIBC.mount(b"tmpfs", tmp_dir.encode(), b"tmpfs", 0, options)
     for top in _tmp_roots(keep):
         inside = os.path.join(tmp_dir, top[len("/tmp/") :])
         os.makedirs(inside, exist_ok=True)
@@ -99,6 +104,12 @@ def _child(spec: dict[str, Any]) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     _die_with_parent()
+    # One process group per environment, and what the handler forks stays below it (even
+    # a daemon that left the group), so the whole tree is measured and killed together.
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)
+    if _LIBC is not None:
+        _LIBC.prctl(procs.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     log_fd = os.open(spec["log_path"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     null_fd = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null_fd, 0)
@@ -107,10 +118,17 @@ def _child(spec: dict[str, Any]) -> None:
     os.closerange(3, 4096)
     os.environ.clear()
     os.environ.update(spec["env"])
-    os.chdir(spec["task_root"])
-    needed = [spec["task_root"], *spec.get("extra_path", []), spec["executable"], *sys.path,
-              sys.prefix, sys.base_prefix, sys.executable]  # fmt: skip
-    _private_tmp(spec["tmp_dir"], [p for p in needed if p])
+    tmp_mb = int(spec.get("tmp_mb") or 0)
+    if spec.get("mounts") is not None and ISOLATION != "none":
+        readable = [*sandbox.python_paths(), *spec.get("readable", [])]
+        sandbox.enter(spec["mounts"], readable, spec.get("hide", []), os.getpid(),
+                      [spec["tmp_dir"]], tmp_mb)  # fmt: skip
+        os.chdir(spec["task_root"])
+    else:
+        os.chdir(spec["task_root"])
+        needed = [spec["task_root"], *spec.get("extra_path", []), spec["executable"],
+                  *sys.path, sys.prefix, sys.base_prefix, sys.executable]  # fmt: skip
+        _private_tmp(spec["tmp_dir"], [p for p in needed if p], tmp_mb)
     if spec["kind"] == "exec":
         os.execve(spec["executable"], [spec["executable"]], spec["env"])
     import tempfile
@@ -135,31 +153,51 @@ def _reply(message: dict[str, Any]) -> None:
 
 
 def _reap(children: set[int]) -> None:
-    while True:
+    for _ in range(100_000):
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            break
         if pid == 0:
-            return
+            break
+        if pid not in children:
+            continue  # an orphan of an ended environment, reparented to us and killed
         children.discard(pid)
+        # The environment ended: whatever it left running in its group goes with it (the
+        # group id cannot be reused while members remain, and we fork nothing meanwhile).
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
         if os.WIFSIGNALED(status):
             _reply({"op": "exit", "pid": pid, "signal": os.WTERMSIG(status)})
         else:
             _reply({"op": "exit", "pid": pid, "code": os.WEXITSTATUS(status)})
+    _kill_orphans(children)
+
+
+def _kill_orphans(children: set[int]) -> None:
+    """Our only children are environments: anything else was left by an ended one."""
+    for pid in procs.children(os.getpid()):
+        if pid not in children:
+            procs.kill_tree(pid)
 
 
 def main() -> None:
     # No PDEATHSIG here: it tracks the parent *thread*, and the server may start us from a
     # short-lived one. A closed stdin tells us the server is gone, even after SIGKILL.
+    global ISOLATION
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Workers forked from here inherit this: none can read another's environ or memory.
+    sandbox.set_dumpable(False)
+    ISOLATION = sandbox.probe()
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
+    if _LIBC is not None:  # orphans of ended environments come to us, to be killed
+        _LIBC.prctl(procs.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     children: set[int] = set()
     buffer = b""
-    _reply({"op": "ready", "pid": os.getpid()})
+    _reply({"op": "ready", "pid": os.getpid(), "isolation": ISOLATION})
     try:
         while True:
             ready, _, _ = select.select([0, wake_r], [], [])
@@ -194,15 +232,23 @@ def main() -> None:
                             sys.stdout.flush()
                             sys.stderr.flush()
                         os._exit(code)
+                with contextlib.suppress(OSError):
+                    os.setpgid(pid, pid)
                 children.add(pid)
                 _reply({"op": "spawned", "id": spec["id"], "pid": pid})
     finally:
         for pid in list(children):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+            procs.kill_tree(pid)
+        _kill_orphans(children)
         for pid in list(children):
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
+        for _ in range(1000):  # orphans reparented to us while we killed
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
 
 
 if __name__ == "__main__":

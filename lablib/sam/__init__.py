@@ -9,5 +9,6 @@ check resource types and references, then let moto create the resources one by o
 stack events, and roll back (``ROLLBACK_COMPLETE``) when one fails. ``lablib deploy``
 (``lablib.sam.commands``) and :func:`lablib.sam.deploy.deploy` are thin conveniences over
 the same API calls: package local ``CodeUri`` folders to S3, lint with cfn-lint, create or
-update the stack, wait.
+update the stack, wait. ``lablib.sam.resources`` holds the CloudFormation resource types moto
+lacks, one module per service family.
 """

@@ -1,28 +1,32 @@
 """Deploying a template from disk: what ``sam deploy`` does, over plain AWS API calls.
 
-``package`` zips every local ``CodeUri``/``ContentUri`` folder (or file) into an S3
-artifacts bucket and rewrites the template to point at it; ``lint`` runs cfn-lint;
-``deploy`` creates or updates the stack and returns its final state. Everything goes
+``package`` builds and uploads every local artefact as ``sam build`` + ``sam package`` do
+(lablib.sam.package: code folders with their requirements, layer content, state machine and
+API definitions, AWS::Include files) and rewrites the template to point at S3; ``lint``
+runs cfn-lint; ``deploy`` creates or updates the stack and returns its final state. Everything goes
 through boto3 against an endpoint, so it works against ``lablib serve`` too.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
-import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lablib.sam.template import load_template
+from lablib.sam.package import ARTIFACT_BUCKET, PackageError
+from lablib.sam.package import package as package_template
 
-ARTIFACT_BUCKET = "lablib-sam-artifacts"
-_CODE_PROPERTIES = {
-    "AWS::Serverless::Function": "CodeUri",
-    "AWS::Serverless::LayerVersion": "ContentUri",
-}
+__all__ = [
+    "ARTIFACT_BUCKET",
+    "DeployError",
+    "DeployResult",
+    "deploy",
+    "describe",
+    "lint",
+    "package",
+]
 
 
 class DeployError(Exception):
@@ -67,62 +71,37 @@ def lint(template_text: str, region: str = "us-east-1") -> list[LintFinding]:
     return found
 
 
-def _zip_path(source: Path) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        files = (
-            [source] if source.is_file() else sorted(p for p in source.rglob("*") if p.is_file())
-        )
-        for path in files:
-            if "__pycache__" in path.parts:
-                continue
-            name = path.name if source.is_file() else path.relative_to(source).as_posix()
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.external_attr = (path.stat().st_mode & 0o777) << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, path.read_bytes())
-    return buffer.getvalue()
+def sam_root_cause(text: str) -> str | None:
+    """What AWS's SAM translator says is wrong, when it rejects the template: one sentence
+    that cfn-lint's schema errors (every event type it could have been) bury."""
+    from lablib.sam.template import load_template, transforms_of
+    from lablib.sam.transform import SAM_TRANSFORM, TransformFailed, apply_sam
 
-
-def package(template_path: str | Path, s3: Any, bucket: str = ARTIFACT_BUCKET) -> dict[str, Any]:
-    """Upload local code folders and return the template pointing at them (s3://...)."""
-    path = Path(template_path)
-    if not path.is_file():
-        raise DeployError(f"{path}: no such template file")
-    template = load_template(path.read_text())
-    base = path.parent
-    uploads: dict[str, str] = {}
-
-    def upload(value: Any, where: str) -> Any:
-        if not isinstance(value, str) or value.startswith("s3://"):
-            return value
-        source = (base / value).resolve()
-        if not source.exists():
-            raise DeployError(f"{path}: {where} points at {value!r}, which does not exist")
-        if str(source) not in uploads:
-            data = _zip_path(source)
-            key = hashlib.sha256(data).hexdigest() + ".zip"
-            _ensure_bucket(s3, bucket)
-            s3.put_object(Bucket=bucket, Key=key, Body=data)
-            uploads[str(source)] = f"s3://{bucket}/{key}"
-        return uploads[str(source)]
-
-    glob = (template.get("Globals") or {}).get("Function") or {}
-    if "CodeUri" in glob:
-        glob["CodeUri"] = upload(glob["CodeUri"], "Globals.Function.CodeUri")
-    for logical_id, resource in (template.get("Resources") or {}).items():
-        prop = _CODE_PROPERTIES.get(str(resource.get("Type")))
-        props = resource.get("Properties") or {}
-        if prop and prop in props:
-            props[prop] = upload(props[prop], f"Resources.{logical_id}.Properties.{prop}")
-    return template
-
-
-def _ensure_bucket(s3: Any, bucket: str) -> None:
     try:
-        s3.head_bucket(Bucket=bucket)
-    except Exception:  # noqa: BLE001 - any miss means: create it
-        s3.create_bucket(Bucket=bucket)
+        template = load_template(text)
+    except Exception:  # cfn-lint already says why it does not parse
+        return None
+    if SAM_TRANSFORM not in transforms_of(template):
+        return None
+    try:
+        apply_sam(template, {}, "us-east-1", "123456789012")
+    except TransformFailed as exc:
+        return str(exc)
+    return None
+
+
+def package(
+    template_path: str | Path,
+    s3: Any,
+    bucket: str = ARTIFACT_BUCKET,
+    build: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Build and upload local artefacts (see lablib.sam.package); return the new template."""
+    try:
+        return package_template(template_path, s3, bucket, build, log)
+    except PackageError as exc:
+        raise DeployError(str(exc)) from None
 
 
 def deploy(
@@ -132,15 +111,26 @@ def deploy(
     s3: Any,
     parameters: dict[str, str] | None = None,
     run_lint: bool = True,
+    build: bool = True,
+    log: Callable[[str], None] | None = None,
 ) -> DeployResult:
     """Package, lint, then create (or update) the stack; return how it ended."""
     text = Path(template_path).read_text() if Path(template_path).is_file() else ""
     findings = lint(text) if run_lint and text else []
-    errors = [f for f in findings if f.level == "error"]
+    # The root cause first: template-level errors (E0xxx: parsing, the SAM transform) explain
+    # the rest, then the others by line.
+    errors = sorted(
+        (f for f in findings if f.level == "error"),
+        key=lambda f: (not f.rule.startswith("E0"), f.line),
+    )
     if errors:
         listed = "\n  ".join(str(f) for f in errors)
-        raise DeployError(f"{template_path}: cfn-lint found errors; fix them first:\n  {listed}")
-    body = json.dumps(package(template_path, s3))
+        cause = sam_root_cause(text)
+        first = f"\n  root cause: {cause}" if cause else ""
+        raise DeployError(
+            f"{template_path}: cfn-lint found errors; fix them first:{first}\n  {listed}"
+        )
+    body = json.dumps(package(template_path, s3, build=build, log=log))
     params = [{"ParameterKey": k, "ParameterValue": v} for k, v in (parameters or {}).items()]
     existing = _status(cloudformation, stack_name)
     if existing == "ROLLBACK_COMPLETE":

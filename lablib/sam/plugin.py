@@ -1,7 +1,8 @@
 """The server plugin for this package: CloudFormation with SAM, and IAM learning mode.
 
 ``install(local)`` patches moto's CloudFormation (through ``lablib.aws.moto_bridge``) so
-stack operations run ``lablib.sam.prepare`` first, and adds the IAM learning-mode route
+stack operations run ``lablib.sam.prepare`` first and know the resource types of
+``lablib.sam.resources``, and adds the IAM learning-mode route
 (``lablib.iam_mode``). Listed in ``lablib.aws.server.PLUGINS``.
 """
 
@@ -11,12 +12,19 @@ from typing import Any
 
 from lablib.aws import fidelity_http
 from lablib.aws.moto_bridge import cloudformation as cfn_bridge
+from lablib.sam import property_fidelity
 from lablib.sam.prepare import TemplateError, TransformFailed, prepare
+from lablib.sam.resources import MODELS
 
 
 def _prepare(text: str, parameters: dict[str, Any], account: str, region: str) -> str:
+    from lablib.aws.moto_bridge.s3_objects import read_object
+
+    def read_s3(bucket: str, key: str) -> bytes:
+        return read_object(account, bucket, key)
+
     try:
-        return prepare(text, parameters, account, region)
+        return prepare(text, parameters, account, region, read_s3)
     except TemplateError as exc:
         raise cfn_bridge.TemplateRejected(str(exc)) from None
     except TransformFailed as exc:
@@ -33,7 +41,7 @@ class _Installed:
 
 
 def install(local: Any) -> _Installed:
-    cfn_bridge.install_patches(_prepare)
+    cfn_bridge.install_patches(_prepare, MODELS, property_fidelity.note)
     fidelity_http.install(local, ["cloudformation"])  # ignored parameters are loud
     parts: list[Any] = []
     try:

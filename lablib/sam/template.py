@@ -72,6 +72,15 @@ def load_template(text: str | bytes) -> dict[str, Any]:
     return value
 
 
+def load_snippet(data: str | bytes) -> Any:
+    """Parse a YAML or JSON document of any shape (an AWS::Include snippet)."""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise TemplateError(f"YAML not well-formed. ({exc})") from None
+
+
 def transforms_of(template: dict[str, Any]) -> list[str]:
     """The template's Transform entries as a list (a template may name one or several)."""
     value = template.get("Transform")

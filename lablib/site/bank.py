@@ -28,8 +28,43 @@ class BankError(ValueError):
     """A question bank file the site cannot use; the message names file, id and field."""
 
 
+# Tags a question may write as HTML; any other <word ...> is a placeholder (<name>,
+# <app>-<stage>) that the browser would swallow as an unknown tag, so it is escaped.
+HTML_TAGS = frozenset(
+    "a abbr b br code del div em i img kbd li ol p pre s span strong sub sup table tbody td "
+    "th thead tr u ul".split()
+)
+_CODE_RE = re.compile(
+    r"(?P<fence>^[ \t]*(`{3,}|~{3,}).*?^[ \t]*\2[ \t]*$)|(?P<ticks>`+).+?(?P=ticks)", re.M | re.S
+)
+_ANGLE_RE = re.compile(r"<(/?)([A-Za-z][^<>\n]*)>")
+
+
+def escape_placeholders(text: str) -> str:
+    """Escape <placeholder>s outside code; leave known HTML tags and <https://...> links."""
+
+    def angle(match: re.Match[str]) -> str:
+        inner = match.group(2)
+        name = re.match(r"[A-Za-z][A-Za-z0-9]*", inner)
+        tag = name.group(0).lower() if name else ""
+        if (tag in HTML_TAGS and re.match(r"[A-Za-z0-9]*(\s|/?$)", inner)) or re.match(
+            r"(https?|mailto):", inner
+        ):
+            return match.group(0)
+        return f"&lt;{match.group(1)}{inner}&gt;"
+
+    out: list[str] = []
+    last = 0
+    for code in _CODE_RE.finditer(text):
+        out.append(_ANGLE_RE.sub(angle, text[last : code.start()]))
+        out.append(code.group(0))
+        last = code.end()
+    out.append(_ANGLE_RE.sub(angle, text[last:]))
+    return "".join(out)
+
+
 def _md(text: str) -> str:
-    html: str = markdown.markdown(text.strip(), extensions=_MD_EXTENSIONS)
+    html: str = markdown.markdown(escape_placeholders(text.strip()), extensions=_MD_EXTENSIONS)
     return html
 
 

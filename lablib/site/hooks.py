@@ -9,6 +9,9 @@
                              page, the notebook step that shows it run: lablib.quiz.links)
 - study scripts              the practice modes, "due today" and progress pages' JavaScript
                              (site/study/*.md) are added to extra_javascript here
+- labs/<lab-id>/NN-<lab>.ipynb  the learner copy of each notebook, linked from its page with
+                             an "Open in JupyterLab" link; titles, diagrams and AWS docs links:
+                             lablib/site/extras.py
 
 LABLIB_SITE_LABS_DIR overrides where notebooks are read from (tests use a fixture folder).
 """
@@ -17,22 +20,36 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
 
 from lablib.quiz.links import notebook_steps
 from lablib.site.bank import BankError, add_study_links, export_bank
 from lablib.site.catalog import LAB_IDS, expected_pages, lab_titles
+from lablib.site.extras import (
+    MERMAID_JS,
+    add_aws_doc_links,
+    aws_docs,
+    learner_notebook,
+    notebook_links,
+    section_titles,
+    with_mermaid,
+)
 from lablib.site.notebooks import NotebookError, coming_soon, find_notebook, render_notebook
 
 BANK_URI = "quizzes/bank.json"
 # Marks a generated placeholder page in the built HTML (the link check skips its anchors).
 PLACEHOLDER_MARK = '<div class="lablib-placeholder" hidden></div>'
 _cache: dict[tuple[str, int, int, bool], str] = {}
+_titles: dict[str, str] = {}
 
 
 def _repo_root(config: MkDocsConfig) -> Path:
@@ -72,7 +89,9 @@ def notebook_page(root: Path, lab_id: str, title: str, execute: bool) -> str:
     stat = path.stat()
     key = (str(path), stat.st_mtime_ns, stat.st_size, execute)
     if key not in _cache:
-        _cache[key] = render_notebook(path, LAB_IDS, execute=execute).markdown
+        markdown = render_notebook(path, LAB_IDS, execute=execute).markdown
+        title, _, rest = markdown.partition("\n")  # the first line is the page's H1
+        _cache[key] = f"{title}\n\n{notebook_links(path.name)}\n\n{rest.lstrip()}"
     return _cache[key]
 
 
@@ -87,7 +106,8 @@ def fidelity_page() -> str:
         "(behaves as on AWS, tested), **approximated** (honoured, with the difference "
         "stated), **ignored** (accepted but not simulated: the server warns once, and "
         "`LABLIB_STRICT=1` refuses it) or **rejected** (a clear error). Run "
-        "`lablib fidelity` for the same table in a terminal.\n\n" + fidelity.table() + "\n"
+        "`lablib fidelity` for the same table in a terminal.\n\n"
+        '<div class="lablib-fidelity" markdown="1">\n\n' + fidelity.table() + "\n\n</div>\n"
     )
 
 
@@ -111,8 +131,13 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             uri = f"labs/{lab_id}/notebook.md"
             content = notebook_page(root, lab_id, titles[lab_id], _execute())
             files.append(File.generated(config, uri, content=content))
-        bank = export_bank(root)
         labs_dir = _labs_dir(root)
+        for lab_id in LAB_IDS:
+            path = find_notebook(labs_dir, LAB_IDS, lab_id)
+            if path is not None:  # the learner copy the page's download link fetches
+                uri = f"labs/{lab_id}/{path.name}"
+                files.append(File.generated(config, uri, content=learner_notebook(path)))
+        bank = export_bank(root)
         notebooks = {lab for lab in LAB_IDS if find_notebook(labs_dir, LAB_IDS, lab)}
         add_study_links(bank, notebook_steps(labs_dir), notebooks, config.use_directory_urls)
     except (BankError, NotebookError) as exc:
@@ -124,6 +149,42 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         if files.get_file_from_path(uri) is None:
             files.append(File.generated(config, uri, content=placeholder(uri, title)))
     return files
+
+
+_MERMAID_RE = re.compile(r'<pre class="mermaid">.*?</pre>', re.DOTALL)
+
+
+def on_page_content(html: str, page: Page, **kwargs: Any) -> str:
+    """Each diagram sits in a box that scrolls sideways on a phone (lablib.css gives the
+    diagram a minimum width there, so its labels keep a readable size). A lab notebook's
+    page is marked so its code wraps instead of running off the right edge."""
+    html = _MERMAID_RE.sub(lambda m: f'<div class="lablib-diagram">{m.group(0)}</div>', html)
+    if re.fullmatch(r"labs/[^/]+/notebook\.md", page.file.src_uri):
+        html = f'<div class="lablib-notebook">\n{html}\n</div>'
+    return html
+
+
+def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+    _titles.clear()
+    _titles.update(section_titles(nav.pages))
+    return nav
+
+
+def on_page_markdown(markdown: str, page: Page, **kwargs: Any) -> str:
+    if re.fullmatch(r"labs/[^/]+/notes\.md", page.file.src_uri):
+        return add_aws_doc_links(markdown, aws_docs())
+    return markdown
+
+
+def on_page_context(context: Any, page: Page, **kwargs: Any) -> Any:
+    """`lablib_title` for the page's <title> (lablib/site/overrides/main.html)."""
+    context["lablib_title"] = _titles.get(page.file.src_uri)
+    return context
+
+
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    """Only the pages with a diagram load mermaid (3.6 MB)."""
+    return with_mermaid(output, get_relative_url(MERMAID_JS, page.url))
 
 
 def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:

@@ -6,6 +6,11 @@ LABLIB_DOCS_EXECUTE=1) the notebook runs first with nbclient, so the page shows 
 Cell tags the renderer understands:
   remove-cell, remove-input, remove-output   leave that part out of the page
   hint, solution                             fold the cell into a collapsed box
+
+Exercise cells (``# BEGIN SOLUTION`` ... ``# END SOLUTION``) show the learner's stub in the
+clear and the solution folded under "Solution". Cells calling ``quiz_widget(`` become a link to
+the lab's quiz page (their output would paste the quiz, answers and all, into the page), and
+every page ends with that link.
 """
 
 from __future__ import annotations
@@ -16,11 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lablib.exercises.learner import BEGIN, END, HEADING, LearnerError, strip_source
 from lablib.quiz.links import CONCEPT_RE, concept_anchor
 
 _ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _NB_LINK_RE = re.compile(r"\]\((?:\.{0,2}/)*(?:labs/)?(\d\d)-[A-Za-z0-9_-]+\.ipynb(#[^)]*)?\)")
 _NB_NAME_RE = re.compile(r"^(\d\d)-(.+)\.ipynb$")
+_QUIZ_CALL_RE = re.compile(r"\bquiz_widget\(\s*(?:lab\s*=\s*)?[\"']([A-Za-z0-9_-]+)[\"']")
 _FOLDS = {"hint": ("tip", "Hint"), "solution": ("success", "Solution")}
 
 
@@ -105,7 +112,42 @@ def _link_labs(source: str, lab_ids: tuple[str, ...]) -> str:
     return _NB_LINK_RE.sub(repl, source)
 
 
-def _cell(cell: Any, lab_ids: tuple[str, ...]) -> str:
+def _indent(block: str) -> str:
+    return "\n".join("    " + line if line else "" for line in block.splitlines())
+
+
+def _quiz_link(source: str, lab: str | None, lab_ids: tuple[str, ...]) -> str:
+    """A quiz_widget cell on the site: a link to the lab's quiz page (no code, no output)."""
+    called = _QUIZ_CALL_RE.search(source)
+    target = called.group(1) if called and called.group(1) in lab_ids else lab
+    if target is None:
+        return ""
+    first = source.lstrip().splitlines()[0] if source.strip() else ""
+    if first.startswith("# Checkpoint"):
+        what = first.lstrip("# ").split(":")[0]
+        return (
+            f'<p class="nb-checkpoint" markdown="1">**{what}:** answer the questions on this '
+            f"step in the [lab quiz](../../quizzes/{target}.md).</p>"
+        )
+    return f"[Take the {target} quiz](../../quizzes/{target}.md){{ .md-button .nb-quiz-link }}"
+
+
+def _exercise(source: str, title: str, outputs: str) -> str:
+    """The learner's stub in the clear, the solution (and its output) folded."""
+    try:
+        stub, _, _ = strip_source(source, title)
+    except LearnerError:
+        return ""
+    kept = "\n".join(
+        line for line in source.splitlines() if not (BEGIN.match(line) or END.match(line))
+    )
+    solution = _fence(kept, "python") + (f"\n\n{outputs}" if outputs else "")
+    return f'{_fence(stub, "python")}\n\n??? success "Solution"\n\n{_indent(solution)}'
+
+
+def _cell(
+    cell: Any, lab_ids: tuple[str, ...], lab: str | None = None, exercise: str = "exercise"
+) -> str:
     tags = set(cell.get("metadata", {}).get("tags", []))
     if "remove-cell" in tags:
         return ""
@@ -117,9 +159,21 @@ def _cell(cell: Any, lab_ids: tuple[str, ...]) -> str:
             f'<div id="{concept_anchor(c)}" class="lablib-concept-anchor"></div>\n\n'
             for c in dict.fromkeys(CONCEPT_RE.findall(source))
         ]
+        # notebooks escape currency (\\$) for JupyterLab's maths; Markdown here has no maths
+        source = source.replace("\\$", "&#36;")
+        # a hint in raw <details> gets its Markdown rendered and the tip's folded style
+        source = source.replace("<details>", '<details class="tip" markdown="1">')
         return "".join(anchors) + _link_labs(source, lab_ids).strip()
     if cell.get("cell_type") != "code":
         return ""
+    if "quiz_widget(" in source:
+        return _quiz_link(source, lab, lab_ids)
+    if any(BEGIN.match(line) for line in source.splitlines()):
+        shown = "remove-output" not in tags
+        outs = [_output(o) for o in cell.get("outputs", [])] if shown else []
+        block = _exercise(source, exercise, "\n\n".join(p for p in outs if p))
+        if block:
+            return block
     parts: list[str] = []
     if "remove-input" not in tags and source.strip():
         parts.append(_fence(source, "python"))
@@ -128,8 +182,7 @@ def _cell(cell: Any, lab_ids: tuple[str, ...]) -> str:
     block = "\n\n".join(parts)
     for tag, (kind, title) in _FOLDS.items():
         if tag in tags and block:
-            indented = "\n".join("    " + line if line else "" for line in block.splitlines())
-            return f'??? {kind} "{title}"\n\n{indented}'
+            return f'??? {kind} "{title}"\n\n{_indent(block)}'
     return block
 
 
@@ -161,7 +214,27 @@ def render_notebook(
         raise NotebookError(f"{path}: not a readable notebook: {exc}") from exc
     if execute:
         _execute(nb, path, timeout)
-    blocks = [b for b in (_cell(c, lab_ids) for c in nb.cells) if b]
+    named = _NB_NAME_RE.match(path.name)
+    lab: str | None = None
+    if named and named.group(2) in lab_ids:
+        lab = named.group(2)
+    elif named and 0 < int(named.group(1)) <= len(lab_ids):
+        lab = lab_ids[int(named.group(1)) - 1]
+    blocks: list[str] = []
+    exercise = "fill in this part"
+    for cell in nb.cells:
+        if cell.get("cell_type") == "markdown":
+            found = HEADING.findall(_text(cell.get("source", "")))
+            exercise = found[-1] if found else exercise
+        block = _cell(cell, lab_ids, lab, exercise)
+        if block:
+            blocks.append(block)
+    if lab is not None:
+        blocks.append(
+            '<div class="nb-next" markdown="1">\n\n**Done with the lab?** Check yourself: '
+            f"[take the lab quiz](../../quizzes/{lab}.md){{ .md-button .md-button--primary }}"
+            "\n\n</div>"
+        )
     if execute:
         note = "The outputs below come from running it during the site build."
     else:

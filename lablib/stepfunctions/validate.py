@@ -136,14 +136,24 @@ def _check_machine(machine: dict[str, Any], at: str, found: list[Problem]) -> No
     scope_start = len(found)
     states = machine.get("States")
     start = machine.get("StartAt")
-    if not isinstance(states, dict) or not states:
+    missing = [key for key in ("StartAt", "States") if key not in machine]
+    if missing:  # AWS's own words for absent fields
+        found.append(
+            Problem(
+                "SCHEMA_VALIDATION_FAILED",
+                f"These fields are required: [{', '.join(missing)}]",
+                at or "/",
+            )
+        )
+    if "States" in machine and (not isinstance(states, dict) or not states):
         found.append(
             Problem(
                 "SCHEMA_VALIDATION_FAILED", "'States' must be a non-empty object", f"{at}/States"
             )
         )
+    if not isinstance(states, dict):
         states = {}
-    if not isinstance(start, str):
+    if "StartAt" in machine and not isinstance(start, str):
         found.append(
             Problem(
                 "SCHEMA_VALIDATION_FAILED",
@@ -151,7 +161,7 @@ def _check_machine(machine: dict[str, Any], at: str, found: list[Problem]) -> No
                 f"{at}/StartAt",
             )
         )
-    elif states and start not in states:
+    elif isinstance(start, str) and states and start not in states:
         found.append(
             Problem(
                 "MISSING_TRANSITION_TARGET",

@@ -41,53 +41,13 @@
       .sort(function (a, b) { return a.id < b.id ? -1 : a.id > b.id ? 1 : 0; });
   }
 
-  /* Largest-remainder split of n items over the domain weights. */
-  function quotas(domains, n) {
-    var total = domains.reduce(function (s, d) { return s + d.weight; }, 0);
-    var raw = domains.map(function (d) { return n * d.weight / total; });
-    var out = raw.map(Math.floor);
-    var left = n - out.reduce(function (s, x) { return s + x; }, 0);
-    raw.map(function (r, i) { return { i: i, rest: r - Math.floor(r) }; })
-      .sort(function (a, b) { return b.rest - a.rest || a.i - b.i; })
-      .slice(0, left)
-      .forEach(function (x) { out[x.i] += 1; });
-    return out;
-  }
-
-  /* The same rules as lablib.quiz.exam.draw_exam: single/multiple items only; the scored and
-   * the unscored items are each split over the domains by weight; a short domain is filled
-   * from the others. */
+  /* The terminal's draw (lablib.quiz.exam.draw_exam), ported in lablib-draw.js: the same seed
+   * draws the same items, order and option order as `lablib exam --seed N`. */
   function draw(bank, exam, seed) {
-    var meta = bank.meta;
-    var rand = Q.rng(seed);
-    var pool = poolFor(bank, exam);
-    var n = Math.min(meta.items, pool.length);
-    var nUnscored = Math.round(n * meta.unscored / meta.items);
-    var wantScored = quotas(exam.domains, n - nUnscored);
-    var wantUnscored = quotas(exam.domains, nUnscored);
-    var picked = [];
-    var rest = [];
-    var scoredLeft = n - nUnscored;
-    exam.domains.forEach(function (d, i) {
-      var mine = Q.shuffle(pool.filter(function (q) { return primaryDomain(q, exam) === d.key; }), rand);
-      var s = Math.min(wantScored[i], mine.length);
-      var u = Math.min(wantUnscored[i], mine.length - s);
-      mine.slice(0, s).forEach(function (q) { picked.push({ q: q, scored: true }); });
-      mine.slice(s, s + u).forEach(function (q) { picked.push({ q: q, scored: false }); });
-      scoredLeft -= s;
-      rest = rest.concat(mine.slice(s + u));
-    });
-    Q.shuffle(rest, rand).slice(0, n - picked.length).forEach(function (q) {
-      picked.push({ q: q, scored: scoredLeft-- > 0 });
-    });
-    return Q.shuffle(picked, rand).map(function (p) {
-      return {
-        id: p.q.id,
-        domain: primaryDomain(p.q, exam),
-        scored: p.scored,
-        order: Q.shuffle(p.q.options.map(function (o) { return o.key; }), rand),
-      };
-    });
+    var weights = exam.domains.map(function (d) { return { key: d.key, weight: d.weight }; });
+    var n = Math.min(bank.meta.items, poolFor(bank, exam).length);
+    var unscored = Math.round(n * bank.meta.unscored / bank.meta.items);
+    return window.LablibDraw.drawExam(bank.questions, weights, seed, n, unscored).items;
   }
 
   /* Scaled score 100-1000, rounded half up in integers (as lablib.quiz.scoring.scaled_score). */
@@ -231,6 +191,11 @@
           (last.result.pass ? "pass" : "fail") + ") " }), show,
       ]));
     }
+    var exams = Q.loadProgress().exams;
+    if (exams.length) {
+      root.appendChild(el("h2", { text: "Your attempts" }));
+      root.appendChild(window.LablibExamReport.history(exams, ctx.meta));
+    }
   }
 
   function running(ctx, attempt, notices) {
@@ -244,7 +209,17 @@
     var timer = el("span", { class: "lx-timer", role: "timer", "aria-live": "off" });
     var flag = el("button", { type: "button", class: "md-button lx-flag", "aria-pressed": "false" });
     var sheetBtn = el("button", { type: "button", class: "md-button lx-sheet-toggle", text: "Answer sheet" });
-    root.appendChild(el("div", { class: "lx-bar" }, [counter, timer, flag, sheetBtn]));
+    // distraction-free mode: the site's header, tabs, navigation and footer go away
+    var focusBtn = el("button", { type: "button", class: "md-button lx-focus-toggle", "aria-pressed": "false" });
+    var setFocus = function (on) {
+      attempt.focus = on;
+      document.body.classList.toggle("lx-focus", on);
+      focusBtn.setAttribute("aria-pressed", String(on));
+      focusBtn.textContent = on ? "Exit focus mode" : "Focus mode";
+    };
+    setFocus(!!attempt.focus);
+    focusBtn.addEventListener("click", function () { setFocus(!attempt.focus); save(); });
+    root.appendChild(el("div", { class: "lx-bar" }, [counter, timer, flag, sheetBtn, focusBtn]));
     var card = el("section", { class: "lq-card lx-card" });
     root.appendChild(card);
     var prev = el("button", { type: "button", class: "md-button lx-prev", text: "Previous" });
@@ -320,9 +295,16 @@
       window.clearInterval(tickHandle);
       var result = score(attempt, ctx.byId, ctx.meta, exam);
       result.timedOut = timedOut;
-      attempt.items.forEach(function (it, i) { Q.recordResult(it.id, result.marks[i], "exam"); });
+      // only answered items go into the study history: an unanswered item was never tried,
+      // so it is neither scheduled as wrong nor counted as seen
+      attempt.items.forEach(function (it, i) {
+        if (attempt.answers[it.id] !== undefined) Q.recordResult(it.id, result.marks[i], "exam");
+      });
       Q.recordExam({ exam: result.exam, seed: result.seed, at: result.at, scaled: result.scaled,
-        pass: result.pass, domains: result.domains.map(function (d) { return { key: d.key, band: d.band }; }) });
+        pass: result.pass, correct: result.correct, scored: result.scored,
+        domains: result.domains.map(function (d) {
+          return { key: d.key, band: d.band, correct: d.correct, scored: d.scored };
+        }) });
       attempt.status = "submitted";
       Q.store.set(LAST_KEY, { attempt: attempt, result: result });
       Q.store.remove(ATTEMPT_KEY);
@@ -359,7 +341,8 @@
 
   function results(ctx, attempt, result) {
     var root = ctx.root;
-    document.body.classList.remove("lx-running");
+    document.body.classList.remove("lx-running", "lx-focus");
+    var R = window.LablibExamReport;
     root.innerHTML = "";
     var link = window.location.pathname + "?seed=" + result.seed + "&exam=" + result.exam;
     root.appendChild(el("section", { class: "lx-result " + (result.pass ? "lx-pass" : "lx-fail") }, [
@@ -369,15 +352,19 @@
         (result.timedOut ? " · time ran out, the exam was submitted for you" : "") +
         " · time used " + fmtTime(result.timeUsedMs) }),
     ]));
+    // the report opens on the score, not wherever the answer sheet had been scrolled to
+    var top = root.getBoundingClientRect().top + window.scrollY - 64;
+    window.scrollTo(0, Math.max(0, top));
     var table = el("table", { class: "lx-domains" });
-    table.appendChild(el("thead", {}, [el("tr", {}, ["Domain", "Weight", "Correct", "Result"].map(function (h) {
+    table.appendChild(el("thead", {}, [el("tr", {}, ["Domain", "Weight", "Correct", "Percent", "Result"].map(function (h) {
       return el("th", { text: h });
     }))]));
     var tbody = el("tbody");
     result.domains.forEach(function (d) {
       tbody.appendChild(el("tr", { class: d.band === "meets" ? "lx-meets" : "lx-needs" }, [
         el("td", { text: d.name }), el("td", { text: d.weight + " %" }),
-        el("td", { text: d.correct + " / " + d.scored }), el("td", { class: "lx-band", text: d.bandLabel || BAND_LABELS[d.band] || d.band }),
+        el("td", { text: d.correct + " / " + d.scored }),
+        el("td", { class: "lx-percent", text: R.percent(d.correct, d.scored) }), el("td", { class: "lx-band", text: d.bandLabel || BAND_LABELS[d.band] || d.band }),
       ]));
     });
     table.appendChild(tbody);
@@ -387,7 +374,11 @@
     var again = el("button", { type: "button", class: "md-button md-button--primary lx-again", text: "New exam" });
     again.addEventListener("click", function () { window.location.assign(window.location.pathname); });
     root.appendChild(el("p", {}, [again]));
+    root.appendChild(el("h2", { text: "Your attempts" }));
+    root.appendChild(R.history(Q.loadProgress().exams, ctx.meta));
     root.appendChild(el("h2", { text: "Review your answers" }));
+    var reviewed = [];
+    var list = el("div", { class: "lx-review-list" });
     attempt.items.forEach(function (item, i) {
       var q = ctx.byId[item.id];
       if (!q) return;
@@ -397,16 +388,22 @@
       if (response !== undefined) control.set(response);
       control.lock();
       Q.showFeedback(body, q, response === undefined ? null : response, result.marks[i]);
-      root.appendChild(el("details", { class: "lx-review-item " + (result.marks[i] ? "lx-ok" : "lx-missed") }, [
-        el("summary", { text: (i + 1) + ". " + (result.marks[i] ? "✓" : "✗") + " " +
+      var flagged = !!(attempt.flags && attempt.flags[item.id]);
+      var details = el("details", { class: "lx-review-item " + (result.marks[i] ? "lx-ok" : "lx-missed"),
+        "data-domain": item.domain, "data-wrong": String(!result.marks[i]), "data-flagged": String(flagged) }, [
+        el("summary", { text: (i + 1) + ". " + (result.marks[i] ? "✓" : "✗") + " " + (flagged ? "⚑ " : "") +
           (attempt.answers[item.id] === undefined ? "(not answered) " : "") +
           q.stem.replace(/<[^>]+>/g, "").slice(0, 90) }),
         el("div", { class: "lq-stem", html: q.stem }), body,
-      ]));
+      ]);
+      reviewed.push(details);
+      list.appendChild(details);
     });
+    root.appendChild(R.filters(reviewed, ctx.examByCode[attempt.exam]));
+    root.appendChild(list);
   }
 
-  window.LablibExam = { quotas: quotas, draw: draw, score: score, scaledScore: scaledScore };
+  window.LablibExam = { quotas: window.LablibDraw.apportion, draw: draw, score: score, scaledScore: scaledScore };
 
   function init() {
     var root = document.getElementById("lablib-exam");

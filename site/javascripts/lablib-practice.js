@@ -53,13 +53,10 @@
     return { questions: qs, why: why };
   }
 
+  /* The terminal's practice draw (lablib.quiz.exam.draw_quiz), from lablib-draw.js. */
   function draw(questions, n, seed) {
-    var rand = Q.rng(seed);
-    var pool = questions.slice().sort(function (a, b) { return a.id < b.id ? -1 : 1; });
-    pool = Q.shuffle(pool, rand);
-    if (n > 0) pool = pool.slice(0, n);
-    return pool.map(function (q) {
-      return { id: q.id, order: Q.shuffle(q.options.map(function (o) { return o.key; }), rand) };
+    return window.LablibDraw.drawQuiz(questions, n, seed).map(function (it) {
+      return { id: it.id, order: it.order };
     });
   }
 

@@ -24,28 +24,9 @@
     return bankPromise;
   }
 
-  /* Seeded random numbers (mulberry32): the same seed gives the same draw and order. */
-  function rng(seed) {
-    var a = seed >>> 0;
-    return function () {
-      a = (a + 0x6d2b79f5) >>> 0;
-      var t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
-  function shuffle(items, rand) {
-    var out = items.slice();
-    for (var i = out.length - 1; i > 0; i--) {
-      var j = Math.floor(rand() * (i + 1));
-      var tmp = out[i];
-      out[i] = out[j];
-      out[j] = tmp;
-    }
-    return out;
-  }
+  /* Seeded random numbers and shuffle: the shared draw core (lablib-draw.js, loaded first). */
+  var rng = window.LablibDraw.rng;
+  var shuffle = window.LablibDraw.shuffle;
 
   function newSeed() {
     return 1 + Math.floor(Math.random() * 2147483646);

@@ -219,6 +219,9 @@
       root.appendChild(el("h2", { text: "By concept" }));
       root.appendChild(el("p", {}, [labSel]));
       root.appendChild(conceptBox);
+      // every submitted exam: score and per-domain percentages (lablib-exam-report.js)
+      root.appendChild(el("h2", { text: "Exam attempts" }));
+      root.appendChild(window.LablibExamReport.history(progress.exams, bank.meta));
       drawDomains();
       drawConcepts();
     }).catch(function (err) {

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import yaml
 
-import lablib.apigateway.exercises  # noqa: F401  (registers the checks)
-from lablib.apigateway import lab as ag_lab
+import lablib.labs.api_gateway.checks  # noqa: F401  (registers the checks)
 from lablib.exercises import check
+from lablib.labs.api_gateway import views as ag_lab
 from tests.apigateway.conftest import Api
 
 HERE = Path(__file__).resolve().parent

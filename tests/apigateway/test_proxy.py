@@ -10,6 +10,7 @@ from tests.apigateway.conftest import Api
 VOLATILE = {
     "requestId", "extendedRequestId", "requestTime", "requestTimeEpoch", "apiId",
     "domainName", "domainPrefix", "deploymentId", "resourceId", "Host", "X-Amzn-Trace-Id",
+    "Via", "X-Amz-Cf-Id",
 }  # fmt: skip
 
 
@@ -32,15 +33,21 @@ def test_proxy_event_shape(apigw: Api, echo: str) -> None:
     )  # fmt: skip
     assert answer.status_code == 200
     event = normalise(answer.json())
-    headers = {
-        k: v
-        for k, v in event["headers"].items()
-        if k not in ("Accept", "Accept-Encoding", "Connection")
-    }
+    headers = {k: v for k, v in event["headers"].items() if k not in ("Accept", "Accept-Encoding")}
+    # Content-Length and hop-by-hop headers (Connection) do not reach the function; an
+    # edge-optimized API adds CloudFront's headers.
     assert headers == {
         "Content-Type": "application/json",
-        "Content-Length": "10",
         "User-Agent": "t/1",
+        "CloudFront-Forwarded-Proto": "https",
+        "CloudFront-Is-Desktop-Viewer": "true",
+        "CloudFront-Is-Mobile-Viewer": "false",
+        "CloudFront-Is-SmartTV-Viewer": "false",
+        "CloudFront-Is-Tablet-Viewer": "false",
+        "CloudFront-Viewer-ASN": "16509",
+        "CloudFront-Viewer-Country": "US",
+        "Via": "<volatile>",
+        "X-Amz-Cf-Id": "<volatile>",
         "Host": "<volatile>",
         "X-Amzn-Trace-Id": "<volatile>",
         "X-Forwarded-For": "127.0.0.1",
@@ -83,7 +90,6 @@ def test_proxy_event_shape(apigw: Api, echo: str) -> None:
                 "cognitoAuthenticationType": None,
                 "cognitoAuthenticationProvider": None,
                 "principalOrgId": None,
-                "clientCert": None,
             },
             "domainName": "<volatile>",
             "deploymentId": "<volatile>",
@@ -93,6 +99,32 @@ def test_proxy_event_shape(apigw: Api, echo: str) -> None:
         "isBase64Encoded": False,
     }
     assert {"httpMethod", "pathParameters"} <= set(answer.json())
+    raw = answer.json()
+    assert raw["headers"]["Host"] == raw["requestContext"]["domainName"]
+    assert raw["headers"]["Host"].endswith(".execute-api.us-east-1.amazonaws.com")
+    assert raw["requestContext"]["extendedRequestId"] != raw["requestContext"]["requestId"]
+
+
+def test_proxy_keeps_header_casing_and_trailing_slash(apigw: Api, echo: str) -> None:
+    """apigw.proxy-event-shape: header names as the client sent them (Authorization is the
+    one AWS re-cases), no hop-by-hop headers, the path as asked (trailing slash kept)."""
+    api = apigw.create()
+    apigw.proxy(api, "/{proxy+}", echo, verb="GET")
+    apigw.deploy(api, "prod")
+    event = apigw.get(
+        api,
+        "prod",
+        "/a/b/",
+        headers={"tEsT-HEADeR": "v", "authorization": "x", "Connection": "close"},
+    ).json()
+    assert event["headers"]["tEsT-HEADeR"] == "v"
+    assert event["multiValueHeaders"]["tEsT-HEADeR"] == ["v"]
+    assert "Test-Header" not in event["headers"]
+    assert event["headers"]["Authorization"] == "x"
+    assert not any(k.lower() == "connection" for k in event["headers"])
+    assert event["path"] == "/a/b/"
+    assert event["requestContext"]["path"] == "/prod/a/b/"
+    assert event["pathParameters"] == {"proxy": "a/b"}
 
 
 def test_proxy_null_maps(apigw: Api, echo: str) -> None:
@@ -264,3 +296,34 @@ def test_unknown_api_and_body_too_large(apigw: Api, echo: str) -> None:
     assert huge.json() == {"message": "Request Too Long"}
     ok = apigw.post(api, "prod", "/x", data=json.dumps({"a": 1}))
     assert ok.json()["body"] == '{"a": 1}'
+
+
+BINARY = (
+    "import base64\n"
+    "def handler(event, context):\n"
+    "    if event['isBase64Encoded']:\n"
+    "        return {'statusCode': 200, 'body': event['body']}\n"
+    "    return {'statusCode': 200, 'headers': {'Content-Type': 'application/octet-stream'},\n"
+    "            'body': base64.b64encode(b'\\x00bin').decode(), 'isBase64Encoded': True}\n"
+)
+
+
+def test_binary_media_types_decide_base64(apigw: Api) -> None:
+    """apigw.binary-media: isBase64Encoded answers are decoded only when binaryMediaTypes
+    matches the request's Accept; a request body of a binary type arrives base64-encoded."""
+    fn = apigw.function(BINARY)
+    plain = apigw.create()
+    binary = apigw.create(binaryMediaTypes=["application/octet-stream", "image/*"])
+    for api in (plain, binary):
+        apigw.proxy(api, "/file", fn, verb="ANY")
+        apigw.deploy(api, "prod")
+    octet = {"Accept": "application/octet-stream"}
+    assert apigw.get(plain, "prod", "/file", headers=octet).text == "AGJpbg=="
+    assert apigw.get(binary, "prod", "/file", headers={"Accept": "application/json"}).text == (
+        "AGJpbg=="
+    )
+    assert apigw.get(binary, "prod", "/file", headers=octet).content == b"\x00bin"
+    echoed = apigw.post(
+        binary, "prod", "/file", data=b"\x89PNG", headers={"Content-Type": "image/png"}
+    )
+    assert echoed.text == "iVBORw=="  # the function saw the body base64-encoded

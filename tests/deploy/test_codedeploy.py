@@ -370,11 +370,12 @@ def test_hook_status_errors(cd: Any) -> None:
 
 
 def test_lab04_checks_are_registered() -> None:
-    import lablib.deploy.checks  # noqa: F401
+    import lablib.labs.versions_aliases.checks  # noqa: F401
     from lablib.exercises import registered
 
     assert registered("versions-aliases") == [
         "versions-aliases/custom-canary",
+        "versions-aliases/pick-config",
         "versions-aliases/rollback",
         "versions-aliases/weighted",
     ]

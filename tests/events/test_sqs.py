@@ -13,9 +13,11 @@ from tests.events.conftest import drain_queue, queue_arn, unique, wait_for
 
 
 def make_queue(
-    sqs: Any, visibility: int = 1, max_receive: int | None = None, fifo: bool = False
+    sqs: Any, visibility: int = 30, max_receive: int | None = None, fifo: bool = False
 ) -> tuple[str, str, str | None]:
-    """(url, arn, dlq url)"""
+    """(url, arn, dlq url). The default visibility is long enough that a cold start on a
+    loaded machine never makes a message come back while its first invoke still runs; tests
+    that need a message to come back pass a short one."""
     dlq_url = None
     attributes = {"VisibilityTimeout": str(visibility)}
     suffix = ".fifo" if fifo else ""
@@ -48,8 +50,11 @@ def test_no_loss_with_partial_failures_and_redrive(
     clients: Any, recorder: Any, results: Any
 ) -> None:
     """sqs.redrive-after-max-receive, sqs.partial-batch-failure: 200 messages, some fail once,
-    some always; every message is processed or sits in the DLQ, none is lost."""
-    url, arn, dlq = make_queue(clients.sqs, visibility=1, max_receive=2)
+    some always; every message is processed or sits in the DLQ, none is lost.
+
+    The visibility timeout is 10x the function timeout (AWS advises at least 6x): a shorter
+    one lets a batch that is merely slow (a loaded machine) come back, which AWS allows too."""
+    url, arn, dlq = make_queue(clients.sqs, visibility=10, max_receive=2)
     fn = recorder({"RESULTS_QUEUE_URL": results.url, "REPORT_FAILURES": "1"})
     clients.lam.create_event_source_mapping(
         EventSourceArn=arn,
@@ -72,7 +77,7 @@ def test_no_loss_with_partial_failures_and_redrive(
         done = {r["id"] for r in results.drain()}
         return done == good and {json.loads(m["Body"])["id"] for m in dead} == poison
 
-    wait_for(settled, timeout=30, every=0.2)
+    wait_for(settled, timeout=120, every=0.2)
     processed = [r["id"] for r in results.items]
     assert set(processed) == good
     assert len(processed) == len(good)  # partial failures: successes are not redelivered
@@ -168,8 +173,9 @@ def test_sqs_whole_batch_returns_on_error(clients: Any, recorder: Any, results: 
 
 def test_sqs_partial_batch_failure(clients: Any, recorder: Any, results: Any) -> None:
     """sqs.partial-batch-failure: with ReportBatchItemFailures only the listed message returns;
-    the other four are deleted after the first run and never run again."""
-    url, arn, _ = make_queue(clients.sqs, visibility=1)
+    the other four are deleted after the first run and never run again (by the time the failed
+    one is back, after the 10 s visibility timeout, undeleted ones would be back too)."""
+    url, arn, _ = make_queue(clients.sqs, visibility=10)
     fn = recorder({"RESULTS_QUEUE_URL": results.url, "REPORT_FAILURES": "1"})
     mapping = clients.lam.create_event_source_mapping(
         EventSourceArn=arn,
@@ -180,7 +186,7 @@ def test_sqs_partial_batch_failure(clients: Any, recorder: Any, results: Any) ->
     )
     send_all(clients.sqs, url, [{"id": i, "fail": "first" if i == 2 else None} for i in range(5)])
     clients.lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True)
-    wait_for(lambda: {r["id"] for r in results.drain()} == set(range(5)), timeout=15)
+    wait_for(lambda: {r["id"] for r in results.drain()} == set(range(5)), timeout=60)
     time.sleep(1.3)
     results.drain()
     ids = sorted(r["id"] for r in results.items)

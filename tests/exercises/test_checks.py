@@ -13,6 +13,12 @@ def _sum(fb: Feedback, answer: object = ...) -> None:
     fb.expect(value == 3, "1 + 2 is right", expected=3, got=value, hint="count again")
 
 
+@exercise("test-lab/memory", title="A number of megabytes")
+def _memory(fb: Feedback, answer: object = ...) -> None:
+    value = fb.filled(answer, "MEMORY_MB", int)
+    fb.expect(value == 512, "512 MB", expected=512, got=value)
+
+
 @exercise("test-lab/crash", title="A check that hits an error")
 def _crash(fb: Feedback) -> None:
     fb.note("started")
@@ -36,6 +42,18 @@ def test_placeholder_is_reported() -> None:
     assert "placeholder" in result.failure.got
 
 
+def test_a_number_typed_as_text_gets_its_own_diagnosis() -> None:
+    assert check("test-lab/memory", answer=512).passed
+    text = check("test-lab/memory", answer="512")
+    assert not text.passed and text.failure is not None
+    assert text.failure.what == "MEMORY_MB has the right type"
+    assert text.failure.got == "'512' (str)"
+    assert text.failure.hint == "write MEMORY_MB = 512 (a number, without quotes)"
+    other = check("test-lab/memory", answer="lots")
+    assert other.failure is not None and other.failure.hint == "MEMORY_MB must be a number"
+    assert not check("test-lab/memory", answer=True).passed
+
+
 def test_errors_become_failures() -> None:
     result = check("test-lab/crash")
     assert not result.passed
@@ -43,7 +61,9 @@ def test_errors_become_failures() -> None:
 
 
 def test_unknown_id_lists_the_lab_exercises() -> None:
-    with pytest.raises(KeyError, match="exercises of lab 'test-lab': test-lab/crash, test-lab/sum"):
+    with pytest.raises(
+        KeyError, match="exercises of lab 'test-lab': test-lab/crash, test-lab/memory, test-lab/sum"
+    ):
         check("test-lab/nope")
     with pytest.raises(ValueError, match="'<lab-id>/<name>'"):
         exercise("no-slash", title="x")

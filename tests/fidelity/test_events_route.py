@@ -26,12 +26,10 @@ def routed(aws: LocalAWS) -> LocalAWS:
 CASES: list[tuple[str, str, str, Callable[[Any], Any]]] = [
     (
         "lambda",
-        "FilterCriteria",
+        "TumblingWindowInSeconds",
         "InvalidParameterValueException",
         lambda c: c.create_event_source_mapping(
-            EventSourceArn=QUEUE,
-            FunctionName="f",
-            FilterCriteria={"Filters": [{"Pattern": '{"body": {"kind": ["a"]}}'}]},
+            EventSourceArn=QUEUE, FunctionName="f", TumblingWindowInSeconds=60
         ),
     ),
     (

@@ -96,7 +96,7 @@ def test_cli_prints_the_new_rows() -> None:
     )
     assert result.returncode == 0, result.stderr
     for line in (
-        "| lambda | CreateEventSourceMapping | FilterCriteria | ignored |",
+        "| lambda | CreateEventSourceMapping | TumblingWindowInSeconds | ignored |",
         "| apigateway | UpdateStage:patch | /tracingEnabled | ignored |",
         "| stepfunctions | CreateStateMachine | tracingConfiguration | ignored |",
         "| cloudwatch | PutMetricAlarm | Metrics | ignored |",

@@ -69,6 +69,11 @@ def test_lab01_shows_what_it_teaches(lab01: tuple[object, object]) -> None:
     # %%lambda: re-running an edited cell redeploys, and the next invoke is cold
     assert re.search(r"li-edit: status 200 \(warm\)[^\n]*\npayload: \"hello, second call\"", shown)
     assert "updated li-edit (code)" in shown
+    # misconceptions shown running: an async caller hears nothing, the event runs 3 times
+    # (first try + 2 retries, same request id), a timeout runs neither except nor finally
+    assert re.search(r"202\s+\(none\)\s+\(empty\)", shown)
+    assert re.search(r"\n3\s+\d+\s+\[ERROR\] ZeroDivisionError: division by zero", shown)
+    assert re.search(r"'caught' in the log\s+False\n'finally ran' in the log\s+False", shown)
     assert re.search(
         r"li-edit: status 200 \(cold start\)[^\n]*\npayload: \"hi, after the edit\"", shown
     )

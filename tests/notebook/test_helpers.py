@@ -66,8 +66,9 @@ def test_invoke_logs_and_timeline_mark_cold_and_warm(local: LocalAWS) -> None:
     cold, warm = nb.invoke(fn, {"n": 1}), nb.invoke(fn, {"n": 2})
     assert cold.cold and not warm.cold
     assert "(cold start)" in cold.summary() and "billed" in warm.summary()
-    assert cold.log is not None and "init" in cold.log.lines
+    assert cold.log is not None and "init" not in cold.log.lines  # the tail is START..REPORT
     view = nb.logs(fn)
+    assert "init" in view.lines  # init-phase output is in the log stream
     assert [b.cold for b in view.blocks] == [True, False]
     assert "[COLD START]" in repr(view) and "cold start" in view._repr_html_()
     assert "REPORT RequestId" in view._repr_html_()
@@ -79,6 +80,21 @@ def test_invoke_logs_and_timeline_mark_cold_and_warm(local: LocalAWS) -> None:
     chart = nb.timeline(fn)
     assert "cold" in repr(chart) and "warm" in repr(chart)
     assert chart.png().startswith(PNG)
+
+
+def test_failed_init_has_a_log_tail_and_counts_as_cold(local: LocalAWS) -> None:
+    fn = name()
+    nb.deploy_code(
+        fn, "raise ValueError('no config')\ndef handler(event, context):\n    return 1\n"
+    )
+    view = nb.invoke(fn, {})
+    assert view.function_error == "Unhandled"
+    assert view.log is not None, "LogType=Tail must come back when init fails too"
+    text = "\n".join(view.log.lines)
+    assert text.startswith("START RequestId") and "REPORT RequestId" in text  # as on AWS
+    assert "Status: error" in text and "Init Duration" in text
+    assert view.cold and "(cold start)" in view.summary()
+    assert "(warm)" not in view.summary()
 
 
 def test_tail_needs_log_result(local: LocalAWS) -> None:

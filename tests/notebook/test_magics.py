@@ -143,7 +143,13 @@ def test_function_error_shows_inline(kernel: tuple[Kernel, Any]) -> None:
         ),
         ("%%lambda mag-bad6 --env AWS_REGION=x\n" + HANDLER, "reserved keys", "mag-bad6"),
         ("%invoke mag-none {}", "ResourceNotFoundException", None),
-        ("%invoke mag-orders {not json", "the payload is not JSON", None),
+        ("%invoke mag-orders {not json", "the JSON part is not valid", None),
+        ('%invoke mag-orders {"a": 1} trailing', "unexpected text after the JSON part", None),
+        (
+            "%%lambda mag-nohandler\ndef main(event, context):\n    return 1\n",
+            "no function 'handler' in this cell",
+            "mag-nohandler",
+        ),
     ],
 )
 def test_bad_input_is_a_clear_message_and_deploys_nothing(
@@ -203,11 +209,20 @@ print(api)
     out, errors = k.run(f"%api {api_id} dev /ping")
     assert not errors, errors
     assert "-> 200" in out and '"pong": true' in out
+    # as the README prints it: a notebook variable and a trailing comment
+    out, errors = k.run("%api $api dev GET /ping {}   # through the stage URL")
+    assert not errors, errors
+    assert "-> 200" in out and '"pong": true' in out
+    out, errors = k.run("%api {api} dev /ping  # braces expand too")
+    assert "-> 200" in out, out
     out, errors = k.run(f"%api {api_id} dev /missing")
     assert "-> 403" in out and "Missing Authentication Token" in out
     out, errors = k.run('%sfn magic-flow {"n": 5}')
     assert not errors, errors
     assert "SUCCEEDED" in out and '"big"' in out
     assert "path: Check -> Big" in out
+    k.run("n = 0")
+    out, errors = k.run('%sfn magic-flow {"n": $n}  # a variable inside the JSON')
+    assert "path: Check -> Small" in out, out
     out, errors = k.run("%sfn no-such-machine")
     assert "no state machine named 'no-such-machine'" in out + str(errors)

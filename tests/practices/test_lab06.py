@@ -18,6 +18,7 @@ EXERCISES = {
     "serverless-practices/least-privilege",
     "serverless-practices/stage-config",
     "serverless-practices/protect-db",
+    "serverless-practices/timeout-chain",
 }
 
 

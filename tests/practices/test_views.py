@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from lablib.labs.serverless_practices import views as lab
+from lablib.labs.serverless_practices.checks import peak_overlap
 from lablib.notebook.concurrency import Burst, Call
 from lablib.notebook.cost import lambda_cost
 from lablib.notebook.logs import Invocation
-from lablib.practices import lab
-from lablib.practices.checks import peak_overlap
 
 
 def test_backoff_ceiling_doubles_up_to_the_cap_and_jitter_stays_below() -> None:

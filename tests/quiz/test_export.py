@@ -18,7 +18,7 @@ Q = f"{{{QTI_NS}}}"
 def test_anki_package_holds_one_note_per_question(bank_dir: Path, tmp_path: Path) -> None:
     bank = load_bank(bank_dir)
     out = tmp_path / "deck.apkg"
-    assert export_anki(bank.questions, out) == 5
+    assert export_anki(bank.questions, out, seed=None) == 5
     with zipfile.ZipFile(out) as zf:
         assert "collection.anki2" in zf.namelist()
         zf.extract("collection.anki2", tmp_path)
@@ -40,7 +40,7 @@ def test_anki_package_holds_one_note_per_question(bank_dir: Path, tmp_path: Path
 def test_qti_package_has_one_valid_item_per_question(bank_dir: Path, tmp_path: Path) -> None:
     bank = load_bank(bank_dir)
     out = tmp_path / "qti.zip"
-    assert export_qti(bank.questions, out) == 5
+    assert export_qti(bank.questions, out, seed=None) == 5
     with zipfile.ZipFile(out) as zf:
         manifest = ET.fromstring(zf.read("imsmanifest.xml"))
         resources = manifest.findall(f".//{{{CP_NS}}}resource")
@@ -163,3 +163,29 @@ def test_empty_selection_writes_nothing_for_qti(bank_dir: Path, tmp_path: Path, 
     with pytest.raises(ValueError, match="nothing to export"):
         export_qti([], out)
     assert not out.exists()
+
+
+def test_exports_show_options_in_a_seeded_order(bank_dir: Path, tmp_path: Path) -> None:
+    bank = load_bank(bank_dir)
+    texts = []
+    for seed in (1, 1, 2):
+        out = tmp_path / f"qti-{seed}-{len(texts)}.zip"
+        export_qti(bank.questions, out, seed=seed)
+        with zipfile.ZipFile(out) as zf:
+            texts.append(zf.read("items/li-fix-async-status.xml"))
+    assert texts[0] == texts[1]  # deterministic per seed
+    orders = set()
+    for seed in range(1, 8):
+        out = tmp_path / f"order-{seed}.zip"
+        export_qti(bank.questions, out, seed=seed)
+        with zipfile.ZipFile(out) as zf:
+            root = ET.fromstring(zf.read("items/li-fix-async-status.xml"))
+        choices = [c.text or "".join(c.itertext()) for c in root.iter(f"{Q}simpleChoice")]
+        correct = root.find(f".//{Q}correctResponse/{Q}value")
+        assert correct is not None
+        keyed = next(
+            c for c in root.iter(f"{Q}simpleChoice") if c.get("identifier") == correct.text
+        )
+        assert "202 with an empty body" in "".join(keyed.itertext())  # the key follows its text
+        orders.add(tuple(choices))
+    assert len(orders) > 1

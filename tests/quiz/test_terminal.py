@@ -261,14 +261,21 @@ def test_quiz_interactive_feedback(bank_dir: Path, cli) -> None:
     res = cli("quiz", "--bank", str(bank_dir), "--domain", "saa.resilient", stdin="quit\n")
     assert "Score: 0 of 0 answered (stopped early)" in res.out
     res = cli("quiz", "--bank", str(bank_dir), "--lab", "nope")
-    assert res.code == 1 and "unknown lab 'nope'; use one of lambda-invocation" in res.err
+    assert (
+        res.code == 1
+        and "unknown lab 'nope'; use a number or an id: 01 lambda-invocation" in res.err
+    )
+    # labs by the numbers the README gives them, or by notebook name
+    for name in ("01", "1", "01-lambda-invocation"):
+        res = cli("quiz", "--bank", str(bank_dir), "--lab", name, stdin="quit\n")
+        assert res.code == 0, res.err
 
 
 def test_registered_in_the_lablib_command(bank_dir: Path, home: Path, capsys) -> None:
     from lablib.cli import main
 
     assert main(["quiz", "check", "--bank", str(bank_dir)]) == 0
-    assert "OK: 5 questions" in capsys.readouterr().out
+    assert "Schema: 5 questions" in capsys.readouterr().out
     assert main(["quiz", "stats", "--bank", str(bank_dir)]) == 0
     assert "By concept:" in capsys.readouterr().out
     with pytest.raises(SystemExit):

@@ -161,7 +161,7 @@ def test_load_bank_raises_with_every_issue(bank_dir: Path) -> None:
 
 def test_check_command(bank_dir: Path, cli) -> None:
     ok = cli("quiz", "check", "--bank", str(bank_dir))
-    assert ok.code == 0 and "OK: 5 questions in 1 files are valid." in ok.out
+    assert ok.code == 0 and "Schema: 5 questions in 1 files are valid." in ok.out
     rewrite(bank_dir, lambda d: d["questions"][0].update(answer="q"))
     bad = cli("quiz", "check", "--bank", str(bank_dir))
     assert bad.code == 1

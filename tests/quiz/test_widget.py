@@ -13,7 +13,7 @@ from lablib.quiz.widget import quiz_widget
 
 
 def test_text_fallback_hides_answers_in_details(bank_dir: Path) -> None:
-    quiz = quiz_widget("lambda-invocation", bank_dir=bank_dir, record=False)
+    quiz = quiz_widget("lambda-invocation", bank_dir=bank_dir, record=False, seed=None)
     md = quiz._repr_markdown_()
     assert md.startswith("### Quiz: lambda-invocation (5 questions)")
     assert "**1.** A caller invokes a function with InvocationType=Event. Which status code" in md
@@ -30,14 +30,16 @@ def test_text_fallback_hides_answers_in_details(bank_dir: Path) -> None:
 
 
 def test_mimebundle_has_text_and_widget(bank_dir: Path) -> None:
-    bundle = quiz_widget("lambda-invocation", bank_dir=bank_dir, record=False)._repr_mimebundle_()
+    bundle = quiz_widget(
+        "lambda-invocation", bank_dir=bank_dir, record=False, seed=None
+    )._repr_mimebundle_()
     assert bundle["text/plain"].startswith("Quiz: lambda-invocation")
     assert "<details>" in bundle["text/markdown"]
     assert "model_id" in bundle["application/vnd.jupyter.widget-view+json"]
 
 
 def test_check_gives_feedback_and_running_score(bank_dir: Path) -> None:
-    quiz = quiz_widget("lambda-invocation", bank_dir=bank_dir, record=False)
+    quiz = quiz_widget("lambda-invocation", bank_dir=bank_dir, record=False, seed=None)
     ok, text = quiz.check("li-fix-async-status", "a")
     assert not ok
     assert "Not quite" in text and "Wrong: 200 with the payload" in text
@@ -51,12 +53,13 @@ def test_check_gives_feedback_and_running_score(bank_dir: Path) -> None:
 
 
 def test_clicking_check_in_the_widget(bank_dir: Path, home: Path) -> None:
-    quiz = quiz_widget("lambda-invocation", bank_dir=bank_dir)
+    quiz = quiz_widget("lambda-invocation", bank_dir=bank_dir, seed=None)
     view = quiz.view()
     boxes = view.children[1:-1]
     assert len(boxes) == 5
     single = boxes[0]
     radio, button, feedback = single.children[1], single.children[2], single.children[3]
+    assert "<code>" in single.children[0].value or "<b>1.</b>" in single.children[0].value
     radio.value = "b"
     button.click()
     assert "Right." in feedback.value and "202 at once" in feedback.value
@@ -66,10 +69,10 @@ def test_clicking_check_in_the_widget(bank_dir: Path, home: Path) -> None:
     multiple.children[2].click()
     assert "Right." in multiple.children[3].value
     ordering = boxes[4]
-    assert "Lambda creates the execution environment" in ordering.children[1].value
-    ordering.children[2].value = "a b c"
-    ordering.children[3].click()
-    assert "Not quite" in ordering.children[4].value
+    assert "Lambda creates the execution environment" in ordering.children[0].value
+    ordering.children[1].value = "a b c"
+    ordering.children[2].click()
+    assert "Not quite" in ordering.children[3].value
     numeric = boxes[2]
     numeric.children[1].value = "many"
     numeric.children[2].click()
@@ -112,9 +115,50 @@ def test_displays_as_a_widget_in_a_real_kernel(bank_dir: Path, tmp_path: Path) -
     )
     nb.cells = [nbformat.v4.new_code_cell(code)]
     nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute(cwd=str(tmp_path))
-    (output,) = nb.cells[0].outputs
-    assert output["output_type"] == "execute_result"
-    data = output["data"]
-    assert "model_id" in data["application/vnd.jupyter.widget-view+json"]
-    assert "<details><summary>Answer</summary>" in data["text/markdown"]
-    assert data["text/plain"].startswith("Quiz: lambda-invocation (5 questions; answers hidden)")
+    outputs = nb.cells[0].outputs
+    kinds = [
+        "widget" if "application/vnd.jupyter.widget-view+json" in o["data"] else "text"
+        for o in outputs
+    ]
+    # a header, then per question its text (readable without a kernel) and its controls
+    assert kinds == ["text"] + ["text", "widget"] * 5 + ["widget"], kinds
+    texts = [o["data"] for o in outputs if "text/html" in o["data"]]
+    assert "Quiz: lambda-invocation (5 questions)" in texts[0]["text/html"]
+    assert all("<b>a)</b>" in t["text/html"] or "Type" in t["text/html"] for t in texts[1:])
+    assert all(t["text/plain"].strip() for t in texts)
+    assert not any("Answer" in t["text/html"] for t in texts)  # answers come from Check
+
+
+def test_options_are_shown_in_a_seeded_order_and_graded_in_it(bank_dir: Path, home: Path) -> None:
+    plain = quiz_widget("lambda-invocation", bank_dir=bank_dir, record=False, seed=None)
+    orders = {
+        seed: [
+            tuple(q.options.values())
+            for q in quiz_widget(
+                "lambda-invocation", bank_dir=bank_dir, record=False, seed=seed
+            ).questions
+        ]
+        for seed in range(1, 6)
+    }
+    assert len({tuple(o) for o in orders.values()}) > 1  # seeds differ
+    again = quiz_widget("lambda-invocation", bank_dir=bank_dir, record=False, seed=3)
+    assert [tuple(q.options.values()) for q in again.questions] == orders[3]  # deterministic
+    quiz = quiz_widget("lambda-invocation", bank_dir=bank_dir, seed=3)
+    shown = next(q for q in quiz.questions if q.id == "li-fix-async-status")
+    bank = next(q for q in plain.questions if q.id == "li-fix-async-status")
+    assert sorted(shown.options.values()) == sorted(bank.options.values())
+    right = next(k for k, t in shown.options.items() if t == bank.options["b"])
+    ok, text = quiz.check("li-fix-async-status", right)
+    assert ok and f"<b>{right})</b>" in text
+    assert shown.explanations[right] == bank.explanations["b"]
+    with ProgressStore(home) as store:  # recorded in bank keys, whatever was shown
+        assert store.seen() == {"li-fix-async-status": (1, True)}
+
+
+def test_question_text_renders_markdown_marks_as_the_site_does() -> None:
+    from lablib.quiz.widget import inline_html
+
+    assert inline_html("Edit `app.py` so **only** *one* handler <runs>") == (
+        "Edit <code>app.py</code> so <b>only</b> <i>one</i> handler &lt;runs&gt;"
+    )
+    assert inline_html("`a*b*c` and 2 * 3 * 4") == "<code>a*b*c</code> and 2 * 3 * 4"

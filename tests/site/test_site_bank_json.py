@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,13 @@ import pytest
 import yaml
 from site_support import REPO
 
-from lablib.site.bank import BankError, export_bank, load_lab_file
+from lablib.site.bank import (
+    HTML_TAGS,
+    BankError,
+    escape_placeholders,
+    export_bank,
+    load_lab_file,
+)
 from lablib.site.catalog import DOMAIN_KEYS, EXAMS, LAB_IDS
 
 
@@ -155,3 +162,55 @@ def test_missing_and_empty_files_give_an_empty_bank(tmp_path: Path) -> None:
     bank = export_bank(tmp_path)
     assert bank["questions"] == []
     assert len(bank["meta"]["labs"]) == len(LAB_IDS)
+
+
+_TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
+_PLACEHOLDER_RE = re.compile(r"<([A-Za-z][^<>\n]*)>")
+# what Markdown itself emits, besides the tags a question may write (HTML_TAGS)
+_MARKDOWN_TAGS = {"blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "ol", "ul", "li"}
+
+
+def _html_fields(q: dict[str, Any]) -> list[str]:
+    fields = [q["stem"], q.get("explanation") or ""]
+    fields += [o["html"] for o in q.get("options") or []]
+    fields += list((q.get("explanations") or {}).values())
+    return fields
+
+
+def _source_fields(q: dict[str, Any]) -> list[str]:
+    fields = [q["stem"], q.get("explanation") or ""]
+    for key in ("options", "explanations"):
+        value = q.get(key) or {}
+        fields += [str(v) for v in (value.values() if isinstance(value, dict) else value)]
+    return fields
+
+
+def test_no_question_loses_a_placeholder_to_the_browser() -> None:
+    """Over the whole bank: a <placeholder> in the YAML reaches the browser as text, never as
+    an unknown tag the browser drops ('<app>-<stage>' showed as '--')."""
+    data = export_bank(REPO)
+    got = {q["id"]: q for q in data["questions"]}
+    placeholders = 0
+    for qid, (_, q) in _yaml_questions().items():
+        html = "\n".join(_html_fields(got[qid]))
+        for closing, tag in _TAG_RE.findall(html):
+            assert tag.lower() in HTML_TAGS | _MARKDOWN_TAGS, f"{qid}: unknown tag <{closing}{tag}>"
+        for source in _source_fields(q):
+            outside_code = re.sub(r"`+[^`]*`+", "", source)
+            for name in _PLACEHOLDER_RE.findall(outside_code):
+                if name.split()[0].lower().rstrip("/") in HTML_TAGS:
+                    continue
+                placeholders += 1
+                assert f"&lt;{name}&gt;" in html, f"{qid}: <{name}> is lost in the HTML"
+    assert placeholders >= 8  # the bank has such placeholders (e.g. sp-naming-101)
+
+
+def test_placeholders_escaped_but_code_and_tags_kept() -> None:
+    assert escape_placeholders("name '<app>-<stage>'") == "name '&lt;app&gt;-&lt;stage&gt;'"
+    assert escape_placeholders("`<app>` and <code>x</code><br/>") == (
+        "`<app>` and <code>x</code><br/>"
+    )
+    assert escape_placeholders("see <https://aws.amazon.com/>") == "see <https://aws.amazon.com/>"
+    assert escape_placeholders("```\n<a>-<b>\n```\n<function name>") == (
+        "```\n<a>-<b>\n```\n&lt;function name&gt;"
+    )

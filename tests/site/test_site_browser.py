@@ -233,6 +233,10 @@ def test_exam_start_answer_reload_resume_submit(phone: Tab, built_site: Path) ->
     expect(page.locator(".lx-domains tbody tr")).to_have_count(4)
     expect(page.locator(".lx-review-item")).to_have_count(size)
     phone.shot("exam-result-phone")
+    # only the answered items enter the study history: unanswered ones are not due as wrong
+    progress = page.evaluate("() => JSON.parse(localStorage.getItem('lablib.progress.v1'))")
+    assert sorted(progress["questions"]) == sorted(answered)
+    assert sum(entry.get("srs") is not None for entry in progress["questions"].values()) <= 3
 
     page.locator(".lx-repro").click()  # the same seed draws the same attempt
     page.locator(".lx-start").click()

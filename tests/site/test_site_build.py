@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -14,6 +15,7 @@ import yaml
 from site_support import FIXTURES, REPO, build_site
 
 from lablib.site.catalog import LAB_IDS, expected_pages
+from lablib.site.extras import JUPYTERLAB, aws_docs
 from lablib.site.hooks import PLACEHOLDER_MARK, placeholder
 
 
@@ -31,6 +33,7 @@ def _config() -> dict[str, object]:
     text = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
     # mkdocs.yml uses a python/name tag for the mermaid fence; plain YAML only needs the nav.
     text = re.sub(r"!!python/name:\S+", "python-name", text)
+    text = text.replace("!ENV ", "")  # site_url: !ENV [LABLIB_SITE_URL, default]
     config: dict[str, object] = yaml.safe_load(text)
     return config
 
@@ -98,6 +101,62 @@ def test_mermaid_fence_becomes_a_mermaid_block(built_site: Path) -> None:
     assert "javascripts/vendor/mermaid.min.js" in html
 
 
+def test_only_pages_with_a_diagram_load_mermaid(built_site: Path) -> None:
+    with_diagram = without = 0
+    for page in built_site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        loads = html.count('vendor/mermaid.min.js"></script>')
+        if 'class="mermaid"' in html:
+            with_diagram += 1
+            assert loads == 1, page
+        else:
+            without += 1
+            assert loads == 0, page  # 3.6 MB a page without a diagram does not need
+    assert with_diagram >= 5 and without >= 10
+
+
+def test_page_titles_are_unique(built_site: Path) -> None:
+    titles: dict[str, list[str]] = {}
+    for page in built_site.rglob("index.html"):
+        found = re.search(r"<title>(.*?)</title>", page.read_text(encoding="utf-8"), re.DOTALL)
+        assert found, page
+        titles.setdefault(found.group(1).strip(), []).append(str(page.relative_to(built_site)))
+    repeated = {t: p for t, p in titles.items() if len(p) > 1}
+    assert not repeated, repeated
+    notes = (built_site / "labs/event-sources/notes/index.html").read_text(encoding="utf-8")
+    assert "<title>Notes · Event sources - Serverless lab</title>" in notes
+
+
+def test_notes_link_each_concept_to_its_aws_documentation(built_site: Path) -> None:
+    docs = aws_docs()
+    assert len(docs) >= 50
+    for lab_id in LAB_IDS:
+        html = (built_site / f"labs/{lab_id}/notes/index.html").read_text(encoding="utf-8")
+        for concept, (_, url) in docs.items():
+            if f'id="{concept}"' in html:  # the notes section of the concept
+                section = html.split(f'id="{concept}"', 1)[1].split("<h2", 1)[0]
+                assert f'<p class="lablib-awsdoc">AWS documentation: <a href="{url}">' in section
+    every = "".join(
+        (built_site / f"labs/{lab}/notes/index.html").read_text(encoding="utf-8") for lab in LAB_IDS
+    )
+    missing = [c for c in docs if f'id="{c}"' not in every]
+    assert not missing, f"aws_docs.yaml names sections the notes do not have: {missing}"
+    assert all(url.startswith("https://") for _, url in docs.values())
+
+
+def test_lab_pages_offer_the_learner_notebook_to_download(built_site: Path) -> None:
+    for lab_id in LAB_IDS:
+        source = next((REPO / "labs").glob(f"??-{lab_id}.ipynb"))
+        html = (built_site / f"labs/{lab_id}/notebook/index.html").read_text(encoding="utf-8")
+        assert f'download="{source.name}" href="../{source.name}"' in html
+        assert f'href="{JUPYTERLAB}{source.name}"' in html
+        copy = json.loads((built_site / f"labs/{lab_id}/{source.name}").read_text("utf-8"))
+        text = json.dumps(copy)
+        assert "BEGIN SOLUTION" not in text, lab_id  # the learner copy: solutions stubbed
+        assert copy["metadata"]["kernelspec"]["name"] == "python3"
+        assert all(not c.get("outputs") for c in copy["cells"] if c["cell_type"] == "code")
+
+
 @pytest.mark.timeout(600)
 def test_executed_fixture_notebook_is_rendered_into_the_lab_page(tmp_path: Path) -> None:
     labs = tmp_path / "labs"
@@ -121,6 +180,9 @@ def test_a_broken_bank_fails_the_build_with_file_and_field(tmp_path: Path) -> No
     shutil.copytree(REPO / "site", tmp_path / "site")
     (tmp_path / "lablib" / "site").mkdir(parents=True)
     shutil.copy(REPO / "lablib" / "site" / "hooks.py", tmp_path / "lablib" / "site" / "hooks.py")
+    shutil.copytree(
+        REPO / "lablib" / "site" / "overrides", tmp_path / "lablib" / "site" / "overrides"
+    )
     (tmp_path / "quizzes").mkdir()
     (tmp_path / "quizzes" / "api-gateway.yaml").write_text(
         "lab: api-gateway\nquestions:\n  - {id: ag-x, type: single, domains: [dva.security],"

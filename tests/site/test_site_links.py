@@ -6,6 +6,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+from site_support import SUBPATH
+
 _EXTERNAL = ("http:", "https:", "mailto:", "data:", "javascript:", "tel:")
 
 
@@ -16,6 +18,8 @@ class _Collector(HTMLParser):
         self.ids: set[str] = set()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "link" and ("rel", "canonical") in attrs:
+            return  # names the page's published address (site_url); the browser loads nothing
         for name, value in attrs:
             if value is None:
                 continue
@@ -32,9 +36,12 @@ def _parse(path: Path) -> _Collector:
 
 
 def _target(root: Path, page: Path, url: str) -> tuple[Path, str]:
-    base = "/" + page.relative_to(root).as_posix()
+    base = SUBPATH + page.relative_to(root).as_posix()  # the site is published under SUBPATH
     parts = urlsplit(urljoin(base, url))
     path = unquote(parts.path)
+    if not path.startswith(SUBPATH):
+        return root / "outside-the-site" / path.lstrip("/"), ""
+    path = path[len(SUBPATH) - 1 :]
     file = root / path.lstrip("/")
     if path.endswith("/") or file.is_dir():
         file = file / "index.html"

@@ -111,3 +111,46 @@ def test_coming_soon_page_links_notes_and_quiz() -> None:
     text = coming_soon("step-functions", "Step Functions")
     assert "Coming soon" in text and "(notes.md)" in text
     assert "(../../quizzes/step-functions.md)" in text
+
+
+def test_quiz_widget_cells_become_links_and_the_page_ends_with_the_quiz(tmp_path: Path) -> None:
+    checkpoint = new_code_cell(
+        '# Checkpoint, step 2: 3 questions on this step\nquiz_widget("api-gateway", count=3)'
+    )
+    final = new_code_cell('from lablib.quiz.widget import quiz_widget\nquiz_widget("api-gateway")')
+    pasted = {"text/markdown": "**Q1** ...\n\n**Answer:** b) right - a) Wrong: ..."}
+    for cell in (checkpoint, final):
+        cell["outputs"] = [{"output_type": "display_data", "data": pasted, "metadata": {}}]
+    path = _write(
+        tmp_path / "03-api-gateway.ipynb",
+        [new_markdown_cell("# Lab 03"), checkpoint, new_markdown_cell("## Quiz"), final],
+    )
+    page = render_notebook(path, LAB_IDS).markdown
+    assert "quiz_widget" not in page and "**Answer:**" not in page
+    assert "**Checkpoint, step 2:** answer the questions" in page
+    assert page.count("](../../quizzes/api-gateway.md)") == 3
+    assert page.rstrip().endswith("</div>")
+    assert page.rstrip().rsplit("](", 1)[1].startswith("../../quizzes/api-gateway.md)")
+
+
+def test_exercise_shows_the_stub_and_folds_the_solution(tmp_path: Path) -> None:
+    exercise = new_code_cell(
+        "def handler(event, context):\n    # BEGIN SOLUTION stub: return None\n"
+        "    return event['x'] * 2\n    # END SOLUTION"
+    )
+    exercise["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "42\n"}]
+    path = _write(
+        tmp_path / "01-lambda-invocation.ipynb",
+        [
+            new_markdown_cell(
+                "## Exercise 1: Double\n\n<details><summary>Hint</summary>\n\nx</details>"
+            ),
+            exercise,
+        ],
+    )
+    page = render_notebook(path, LAB_IDS).markdown
+    shown, _, folded = page.partition('??? success "Solution"')
+    assert "``` python\ndef handler(event, context):\n    return None\n```" in shown
+    assert "event['x'] * 2" not in shown and "BEGIN SOLUTION" not in page
+    assert "        return event['x'] * 2" in folded and "42" in folded
+    assert '<details class="tip" markdown="1"><summary>Hint</summary>' in shown

@@ -35,7 +35,7 @@ def lab_fn(lam: Any, role: str) -> Any:
     def deploy(stem: str, timeout: int = 3) -> str:
         key = f"{stem}:{timeout}"
         if key not in deployed:
-            from lablib.stepfunctions.lab import deploy_function
+            from lablib.labs.step_functions.views import deploy_function
 
             name = f"sf-{stem.replace('_', '-')}-{timeout}"
             deployed[key] = deploy_function(lam, role, FUNCTIONS / f"{stem}.py", name, timeout)

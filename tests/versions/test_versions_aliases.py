@@ -23,6 +23,7 @@ def code(tag: str) -> bytes:
 
 def new_code(lam: Any, name: str, tag: str) -> None:
     lam.update_function_code(FunctionName=name, ZipFile=code(tag))
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name)  # as on AWS, before the next
 
 
 def error_of(info: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:

@@ -28,6 +28,18 @@ _DDB = {
 }
 _STATES = {"StartExecution": "start_execution", "StartSyncExecution": "start_sync_execution"}
 _SQS = {"SendMessage": "send_message"}
+_SNS = {"Publish": "publish"}
+_EVENTS = {"PutEvents": "put_events"}
+_KINESIS = {"PutRecord": "put_record", "PutRecords": "put_records"}
+_TABLES = {
+    "sqs": _SQS,
+    "dynamodb": _DDB,
+    "states": _STATES,
+    "sns": _SNS,
+    "events": _EVENTS,
+    "kinesis": _KINESIS,
+}
+_QUERY_PROTOCOL = {"sqs", "sns"}  # answers wrapped as <Action>Response.<Action>Result
 _BOTO_NAMES = {"states": "stepfunctions"}  # ARN service name -> boto3 client name
 
 
@@ -61,14 +73,20 @@ class AwsIntegration:
             action = rest.split("&", 1)[0]
         else:
             action = str(params.pop("Action", ""))
-        table = {"sqs": _SQS, "dynamodb": _DDB, "states": _STATES}.get(service)
+        table = _TABLES.get(service)
         if table is None or action not in table:
             raise GatewayError(
                 "API_CONFIGURATION_ERROR",
                 f"Execution failed due to configuration error: AWS service integration "
                 f"{service}:{action or rest} is not simulated (supported: SQS SendMessage, "
+                f"SNS Publish, EventBridge PutEvents, Kinesis PutRecord/PutRecords, "
                 f"DynamoDB {', '.join(_DDB)}, Step Functions {', '.join(_STATES)})",
             )
+        if service == "kinesis":
+            _decode_kinesis_data(params)
+        if service == "sns":
+            params.pop("Action", None)
+            params.pop("Version", None)
         if service == "sqs":
             params.pop("Action", None)
             params.pop("Version", None)
@@ -93,8 +111,31 @@ class AwsIntegration:
             return IntegrationResult(400, json.dumps(payload).encode())
         finally:
             call.integration_latency_ms = (time.perf_counter() - began) * 1000
-        answer.pop("ResponseMetadata", None)
+        meta = answer.pop("ResponseMetadata", None) or {}
+        if service in _QUERY_PROTOCOL:  # what API Gateway hands the response template
+            answer = {
+                f"{action}Response": {
+                    f"{action}Result": answer,
+                    "ResponseMetadata": {"RequestId": meta.get("RequestId", call.request_id)},
+                }
+            }
         return IntegrationResult(200, json.dumps(answer, default=str).encode())
+
+
+def _decode_kinesis_data(params: dict[str, Any]) -> None:
+    """Kinesis takes Data base64-encoded on the wire (templates use $util.base64Encode);
+    boto3 encodes bytes itself, so hand it the decoded bytes."""
+    import base64
+    import binascii
+
+    listed = params.get("Records")
+    records: list[Any] = listed if isinstance(listed, list) else [params]
+    for record in records:
+        if isinstance(record, dict) and isinstance(record.get("Data"), str):
+            try:
+                record["Data"] = base64.b64decode(record["Data"], validate=True)
+            except (binascii.Error, ValueError):
+                record["Data"] = record["Data"].encode()
 
 
 def _params(body: bytes) -> dict[str, Any]:

@@ -311,4 +311,6 @@ def _same(latest: Any, newest: Any) -> bool:
         return False
     a = latest.get_configuration()
     b = newest.get_configuration()
-    return all(a.get(key) == b.get(key) for key in _COMPARED)
+    # A Description given to PublishVersion is the version's own; $LATEST's counts.
+    source = getattr(newest, "lablib_source_description", newest.description)
+    return latest.description == source and all(a.get(key) == b.get(key) for key in _COMPARED)

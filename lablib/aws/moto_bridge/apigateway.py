@@ -81,7 +81,7 @@ def snapshot(account: str, region: str, api_id: str, deployment_id: str) -> ApiS
     """Freeze the API's current resources, methods, integrations, authorizers and gateway
     responses: what a deployment captures on AWS."""
     api = _api(account, region, api_id)
-    resources = tuple(_resource(res) for res in list(api.resources.values()))
+    resources = tuple(_resource(res, api) for res in list(api.resources.values()))
     authorizers = {a.id: _authorizer(a) for a in list(api.authorizers.values())}
     responses = {
         r.response_type: GatewayResponseSpec(
@@ -111,14 +111,37 @@ def snapshot(account: str, region: str, api_id: str, deployment_id: str) -> ApiS
     )
 
 
-def _resource(res: Any) -> ResourceSpec:
-    methods = {m: _method(method) for m, method in list(res.resource_methods.items())}
+def _resource(res: Any, api: Any = None) -> ResourceSpec:
+    methods = {m: _method(method, api) for m, method in list(res.resource_methods.items())}
     return ResourceSpec(id=res.id, path=res.get_path(), methods=methods)
 
 
-def _method(method: Any) -> MethodSpec:
+def _validation(method: Any, api: Any) -> dict[str, Any]:
+    """The method's request validator and its request models' schemas (by content type)."""
+    validator = None
+    if api is not None and method.request_validator_id:
+        validator = api.request_validators.get(method.request_validator_id)
+    models: dict[str, Any] = {}
+    by_name = {m.name: m for m in list(getattr(api, "models", {}).values())} if api else {}
+    for content_type, name in (method.request_models or {}).items():
+        model = by_name.get(name)
+        if model is not None and model.schema:
+            try:
+                schema = json.loads(model.schema) if isinstance(model.schema, str) else model.schema
+            except ValueError:
+                continue
+            models[str(content_type)] = schema
+    return {
+        "validate_body": bool(validator and validator.validate_request_body),
+        "validate_parameters": bool(validator and validator.validate_request_parameters),
+        "request_models": models,
+    }
+
+
+def _method(method: Any, api: Any = None) -> MethodSpec:
     integration = method.method_integration
     return MethodSpec(
+        **_validation(method, api),
         http_method=method.http_method,
         authorization_type=(method.authorization_type or "NONE").upper(),
         authorizer_id=method.authorizer_id,
@@ -347,3 +370,8 @@ def _allows(
         if pattern and not fnmatch.fnmatchcase(source_arn, str(pattern)):
             return False
     return True
+
+
+def set_binary_media_types(account: str, region: str, api_id: str, types: list[str]) -> None:
+    """CreateRestApi's binaryMediaTypes, which moto's handler does not pass on."""
+    _api(account, region, api_id).binaryMediaTypes = list(types)

@@ -8,14 +8,9 @@ What this adds to moto's CloudFormation:
   by one in dependency order with stack events; when one fails the stack rolls back (the
   created resources are deleted) and ends ``ROLLBACK_COMPLETE`` (``UPDATE_ROLLBACK_COMPLETE``
   for updates), with AWS's reasons. Nothing stays half-created.
-- Resource types SAM templates need that moto lacks or keeps incompletely:
-  ``AWS::Lambda::Alias``, ``AWS::Lambda::Version`` (Ref/GetAtt as on AWS),
-  ``AWS::Lambda::Permission`` (on the alias or version its FunctionName qualifies),
-  ``AWS::Lambda::Function`` (DeadLetterConfig, Layers, LoggingConfig, ... kept),
-  ``AWS::ApiGateway::RestApi`` (``Body``: a Swagger/OpenAPI document with
-  x-amazon-apigateway-integration), ``AWS::ApiGateway::Stage``, ``AWS::CodeDeploy::Application``
-  and ``AWS::CodeDeploy::DeploymentGroup``. An alias with a ``CodeDeployLambdaAliasUpdate``
-  update policy records a CodeDeploy deployment and moves to the new version at once.
+- ``install_patches(prepare, models)`` also adds ``models``: the resource types SAM templates
+  need that moto lacks or keeps incompletely. They live in ``lablib.sam.resources`` (one
+  module per service family) on top of ``cfn_models`` here.
 """
 
 from __future__ import annotations
@@ -23,7 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from moto.cloudformation import parsing
@@ -31,7 +26,7 @@ from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Event, Stack
 from moto.core.common_models import CloudFormationModel
 
-from lablib.aws.moto_bridge.cfn_resources import MODELS
+from lablib.aws.moto_bridge import cfn_refs
 
 Prepare = Callable[[str, dict[str, Any], str, str], str]
 
@@ -46,13 +41,16 @@ class StackFailed(Exception):
 
 def supported_types() -> frozenset[str]:
     """Resource types the local CloudFormation can create."""
-    return frozenset(_original_model_map()) | frozenset(MODELS) | frozenset(parsing.NULL_MODELS)
+    return frozenset(_original_model_map()) | frozenset(_MODELS) | frozenset(parsing.NULL_MODELS)
 
 
 # -- stack operations --------------------------------------------------------------------------
 _patched = False
 _lock = threading.Lock()
 _original_model_map: Callable[[], dict[str, type[CloudFormationModel]]] = parsing.get_model_map
+_MODELS: dict[str, type[CloudFormationModel]] = {}  # lablib's resource types, once installed
+Notes = Callable[[str, Any], "str | None"]
+_notes: list[Notes] = []  # (type, Properties) -> the CREATE_COMPLETE event's reason, or None
 
 
 def check_patch_points() -> None:
@@ -69,17 +67,28 @@ def check_patch_points() -> None:
             raise RuntimeError(f"moto CloudFormation changed: {owner.__name__}.{attr} moved")
 
 
-def install_patches(prepare: Prepare) -> None:
-    """Route stack operations through ``prepare`` and lablib's create/rollback loop."""
+def install_patches(
+    prepare: Prepare,
+    models: Mapping[str, type[CloudFormationModel]],
+    notes: Notes | None = None,
+) -> None:
+    """Route stack operations through ``prepare`` and lablib's create/rollback loop, and add
+    the resource types ``models`` (CloudFormation type -> model class). ``notes(type,
+    properties)`` gives the reason a resource's CREATE_COMPLETE event shows (e.g. the
+    properties it set that are not simulated)."""
     global _patched
     with _lock:
+        if notes is not None and notes not in _notes:
+            _notes[:] = [notes]
         if _patched:
             return
         check_patch_points()
+        _MODELS.update(models)
+        cfn_refs.install()
 
         @functools.lru_cache
         def model_map() -> dict[str, type[CloudFormationModel]]:
-            return {**_original_model_map(), **MODELS}
+            return {**_original_model_map(), **_MODELS}
 
         parsing.get_model_map = model_map
         original_create = CloudFormationBackend.create_stack
@@ -261,17 +270,30 @@ def _create_resources(self: Any) -> None:
                 f"The following resource(s) failed to create: [{logical_id}]. "
                 "Rollback requested by user."
             )
-            self._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=stack_reason)
-            _remove(self, list(reversed(created)), for_rollback=True)
-            rmap._resource_json_map = {}
-            self.output_map = parsing.OutputMap(rmap, {}, self.stack_id)
-            self._add_stack_event("ROLLBACK_COMPLETE")
-            self.status, self.status_reason = "ROLLBACK_COMPLETE", stack_reason
+            _roll_back(self, rmap, created, stack_reason)
             return
         created.append(logical_id)
-        _event(self, logical_id, kind, "CREATE_COMPLETE", _physical(instance))
+        note = _notes[0](kind, body.get("Properties")) if _notes else None
+        _event(self, logical_id, kind, "CREATE_COMPLETE", _physical(instance), note)
+    try:  # Outputs are resolved now, as on AWS, so a bad one fails the stack (not Describe)
+        for key in list(self.output_map):
+            self.output_map[key]
+    except Exception as exc:
+        stack_reason = f"Outputs: {_reason(exc)}"
+        _roll_back(self, rmap, created, stack_reason)
+        return
     self.description = template.get("Description")
     self.mark_creation_complete()
+
+
+def _roll_back(stack: Any, rmap: Any, created: list[str], reason: str) -> None:
+    """Delete what the stack created (newest first) and leave it ROLLBACK_COMPLETE."""
+    stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+    _remove(stack, list(reversed(created)), for_rollback=True)
+    rmap._resource_json_map = {}
+    stack.output_map = parsing.OutputMap(rmap, {}, stack.stack_id)
+    stack._add_stack_event("ROLLBACK_COMPLETE")
+    stack.status, stack.status_reason = "ROLLBACK_COMPLETE", reason
 
 
 def _remove(stack: Any, logical_ids: list[str], for_rollback: bool = False) -> list[str]:

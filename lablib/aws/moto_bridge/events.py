@@ -11,6 +11,7 @@ What it does:
 
 from __future__ import annotations
 
+import base64
 import copy
 import functools
 import threading
@@ -34,6 +35,8 @@ from moto.s3 import notifications as s3_notifications
 from moto.s3.exceptions import InvalidArgumentError
 from moto.sns.models import Subscription
 from moto.sqs.models import sqs_backends
+
+from lablib.aws.moto_bridge import events_targets
 
 ACCOUNT = DEFAULT_ACCOUNT_ID
 # (source, function_arn, source_arn, payload) -> None
@@ -226,10 +229,13 @@ def _patch_push_sources() -> None:
         if self.scheduled_expression and not self.event_pattern.get_pattern():
             return  # a schedule-only rule matches no events (moto would match them all)
         lambdas = [t for t in self.targets if ":lambda:" in t.get("Arn", "")]
-        others = [t for t in self.targets if ":lambda:" not in t.get("Arn", "")]
+        others = [t for t in self.targets if events_targets.handled_by_moto(t)]
         for target in lambdas:
             payload = {"event": copy.deepcopy(event), "target": copy.deepcopy(target)}
             _push("events", target["Arn"], self.arn, payload)
+        for target in self.targets:
+            if target not in lambdas and target not in others:
+                events_targets.deliver(self.arn, target, copy.deepcopy(event))
         if others:
             rest = copy.copy(self)
             rest.targets = others
@@ -443,8 +449,8 @@ def _message(message: Any, queue_arn: str, region: str) -> dict[str, Any]:
         "eventSourceARN": queue_arn,
         "awsRegion": region,
     }
-    if user:
-        record["md5OfMessageAttributes"] = message.attribute_md5
+    # AWS sends the key with null when the message has no attributes.
+    record["md5OfMessageAttributes"] = message.attribute_md5 if user else None
     return record
 
 
@@ -585,30 +591,69 @@ def ddb_shards(stream_arn: str) -> list[str] | None:
 
 
 def ddb_records(stream_arn: str, after: int, limit: int) -> list[dict[str, Any]]:
-    """Stream records with index > ``after`` (index = position in the shard), oldest first."""
+    """Stream records with index > ``after`` (index = position in the shard), oldest first,
+    as plain data (``lablib.events.records.dynamodb_record`` gives them AWS's shape)."""
     shard = _ddb_shard(stream_arn)
     if shard is None:
         return []
     items = list(shard.items)
     out = []
-    region = stream_arn.split(":")[3]
     for index in range(max(after + 1, 0), min(len(items), after + 1 + limit)):
         raw = items[index].to_json()
-        dynamodb = dict(raw["dynamodb"])
-        created = dynamodb.get("ApproximateCreationDateTime")
-        arrival = _epoch(created)
-        dynamodb["ApproximateCreationDateTime"] = float(int(arrival))
-        record = {
-            "eventID": raw["eventID"],
-            "eventName": raw["eventName"],
-            "eventVersion": "1.1",
-            "eventSource": "aws:dynamodb",
-            "awsRegion": region,
-            "dynamodb": dynamodb,
-            "eventSourceARN": stream_arn,
-        }
-        out.append({"seq": index, "record": record, "arrival": arrival})
+        dynamodb = _wire(dict(raw["dynamodb"]))
+        dynamodb["SizeBytes"] = sum(
+            _item_size(dynamodb.get(part) or {}) for part in ("Keys", "NewImage", "OldImage")
+        )
+        arrival = _epoch(dynamodb.get("ApproximateCreationDateTime"))
+        out.append(
+            {
+                "seq": index,
+                "event_id": raw["eventID"],
+                "event_name": raw["eventName"],
+                "dynamodb": dynamodb,
+                "arrival": arrival,
+            }
+        )
     return out
+
+
+def _wire(value: Any) -> Any:
+    """Binary attributes (B, BS, nested in M/L) as base64 text, as AWS sends them: a record
+    with raw bytes could not be serialised, and the poller would retry it forever."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode()
+    if isinstance(value, dict):
+        return {key: _wire(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_wire(item) for item in value]
+    return value
+
+
+def _item_size(item: dict[str, Any]) -> int:
+    """DynamoDB's item size rule: attribute name bytes plus value bytes."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+
+
+def _value_size(value: Any) -> int:
+    if not isinstance(value, dict) or len(value) != 1:
+        return 0
+    kind, inner = next(iter(value.items()))
+    if kind == "S":
+        return len(str(inner).encode())
+    if kind == "B":
+        return len(base64.b64decode(inner)) if isinstance(inner, str) else len(inner)
+    if kind == "N":
+        digits = str(inner).lstrip("-").replace(".", "").strip("0") or "0"
+        return (len(digits) + 1) // 2 + 1
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind in ("SS", "NS", "BS"):
+        return sum(_value_size({kind[0]: element}) for element in inner)
+    if kind == "L":
+        return 3 + sum(1 + _value_size(element) for element in inner)
+    if kind == "M":
+        return 3 + sum(1 + len(k.encode()) + _value_size(v) for k, v in inner.items())
+    return 0
 
 
 def _epoch(value: Any) -> float:

@@ -17,11 +17,13 @@ from moto.awslambda.models import EventInvokeConfig, LambdaBackend, LambdaFuncti
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.logs.models import logs_backends
+from moto.moto_server import werkzeug_app
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     create_backend_app,
 )
 
+from lablib.aws.moto_bridge import lambda_states
 from lablib.runtime.model import FunctionConfig, Layer
 
 ACCOUNT_ID = DEFAULT_ACCOUNT_ID
@@ -48,6 +50,8 @@ def check_patch_points() -> None:
     for attr in ("get_configuration", "update_configuration", "__init__"):
         if not hasattr(LambdaFunction, attr):
             raise RuntimeError(f"moto.awslambda.models.LambdaFunction.{attr} moved")
+    if not hasattr(werkzeug_app, "DISABLE_GLOBAL_CORS"):
+        raise RuntimeError("moto.moto_server.werkzeug_app.DISABLE_GLOBAL_CORS moved")
 
 
 def reset_state() -> None:
@@ -58,6 +62,9 @@ def reset_state() -> None:
 
 
 def make_moto_app() -> Any:
+    # moto's server adds flask-cors to every service app, which echoes any web Origin;
+    # lablib's front refuses foreign origins and S3 answers for its own bucket CORS rules.
+    setattr(werkzeug_app, "DISABLE_GLOBAL_CORS", True)  # noqa: B010 (not re-exported)
     return DomainDispatcherApplication(create_backend_app)
 
 
@@ -111,7 +118,12 @@ def install_patches() -> None:
         ) -> dict[str, Any]:
             # AWS replaces the whole configuration; moto appended and kept reading the first.
             fn = self.get_function(function_name)
-            event_config = EventInvokeConfig(fn.function_arn, fn.last_modified, config)
+            arn = (
+                fn.function_arn
+                if ":" in fn.function_arn.split(":function:")[-1]
+                else (f"{fn.function_arn}:$LATEST")
+            )
+            event_config = EventInvokeConfig(arn, fn.last_modified, config)
             fn.event_invoke_config[:] = [event_config]
             return dict(event_config.response())
 
@@ -129,6 +141,7 @@ def install_patches() -> None:
         LambdaFunction.__init__ = init  # type: ignore[method-assign]
         LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
         LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign,assignment]
+        lambda_states.install_patches()
         _patched = True
 
 
@@ -145,6 +158,24 @@ def split_name(name_or_arn: str, qualifier: str | None) -> tuple[str, str | None
         name, _, in_name = name_or_arn.partition(":")
         return name, in_name or qualifier, None
     return name_or_arn, qualifier, None
+
+
+def s3_object(account: str, region: str, bucket: str, key: str, version: str | None) -> bytes:
+    """An S3 object's bytes (code or a layer from S3); ResolveError when it is missing."""
+    from moto.s3.models import s3_backends
+
+    try:
+        obj = s3_backends[account]["global"].get_object(bucket, key, version_id=version)
+    except Exception:
+        obj = None
+    if obj is None:
+        raise ResolveError(
+            "InvalidParameterValueException",
+            f"Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: "
+            f"The specified key does not exist. (bucket {bucket}, key {key})",
+            400,
+        )
+    return bytes(obj.value)
 
 
 def _backend(account: str, region: str) -> Any:
@@ -179,7 +210,7 @@ def resolve_function(
     try:
         fn = backend.get_function(name, None if version == "$LATEST" else version)
     except Exception:
-        shown = f"{unqualified}:{qualifier}" if qualifier else unqualified
+        shown = f"{unqualified}:{qualifier or '$LATEST'}"
         raise ResolveError("ResourceNotFoundException", f"Function not found: {shown}") from None
     return to_config(
         fn, account, region, "$LATEST" if version == "$LATEST" else str(fn.version)
@@ -188,6 +219,26 @@ def resolve_function(
 
 def _exists(backend: Any, name: str) -> bool:
     return name in backend._lambdas._functions
+
+
+def function_code(account: str, region: str, name_or_arn: str) -> tuple[bytes, list[str]] | None:
+    """The zip and layer ARNs of a function's $LATEST, or None when it does not exist."""
+    name, _, arn_region = split_name(name_or_arn, None)
+    try:
+        fn = _backend(account, arn_region or region).get_function(name, None)
+    except Exception:
+        return None
+    return bytes(fn.code_bytes or b""), [layer["Arn"] for layer in fn.layers or []]
+
+
+def layer_code(account: str, region: str, arn: str) -> bytes | None:
+    """The zip of one layer version (by its ARN), or None when there is no such version."""
+    match = re.match(r"^arn:aws[a-z-]*:lambda:([a-z0-9-]+):", arn)
+    try:
+        version = _backend(account, match.group(1) if match else region).layers_versions_by_arn(arn)
+    except Exception:
+        return None
+    return None if version is None else bytes(version.code_bytes or b"")
 
 
 def to_config(fn: Any, account: str, region: str, version: str) -> FunctionConfig:

@@ -15,6 +15,9 @@ switches it on and patches, at this one boundary, what a lab needs to behave lik
   DescribeExecution/GetExecutionHistory, as on AWS;
 - the interpreter's own log chatter stays out of notebooks.
 
+The rules themselves (error names, JSONPath and JSONata semantics, Express ARNs, billing, the
+clients) live in ``lablib.stepfunctions.semantics``; this module only plugs them into moto.
+
 ``check_patch_points()`` fails loudly when moto moved something we patch.
 """
 
@@ -25,7 +28,6 @@ import functools
 import importlib
 import json
 import logging
-import re
 import sys
 import threading
 import time
@@ -33,10 +35,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, cast
 
-import boto3
-import jsonpath_ng.ext
 import moto
-from botocore.config import Config
 from moto.core.config import default_user_config
 from moto.core.exceptions import AWSError
 from moto.core.responses import ActionResult, EmptyResult
@@ -76,6 +75,17 @@ from moto.stepfunctions.parser.asl.jsonata import jsonata
 from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.backend import execution as parser_execution
 
+from lablib.aws.moto_bridge import sfn_bounds, sfn_errors, sfn_nested
+from lablib.stepfunctions import semantics
+from lablib.stepfunctions.semantics import (
+    UNKNOWN_CAUSE,
+    UNKNOWN_LAMBDA_ERRORS,
+    Target,
+    express_arn,
+    is_express_arn,
+    sync_billing,
+)
+
 SUPPORTED_MOTO = ("5.2.",)
 
 # Modules that did ``from ...boto_client import boto_client_for``: each holds its own name.
@@ -95,65 +105,16 @@ _CLIENT_USERS = (
     "moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval.resource_eval_s3",
 )
 
-# Lambda reports these for failures of the environment rather than the handler; Step
-# Functions names them Lambda.Unknown (the handler returned no error type of its own).
-UNKNOWN_LAMBDA_ERRORS = frozenset(
-    {"Sandbox.Timedout", "Runtime.OutOfMemory", "Runtime.ExitError", "Runtime.Unknown"}
-)
-UNKNOWN_CAUSE = (
-    "The cause could not be determined because Lambda did not return an error type. "
-    "Returned payload: {payload}"
-)
 SYNC_POLL_S = 0.002
 
 
-class _Target:
-    """Where the interpreter's clients point and how long AWS waits take here."""
-
-    def __init__(
-        self,
-        endpoint: str,
-        real_seconds: Callable[[float], float],
-        check_definition: Callable[[str], str | None] | None,
-    ) -> None:
-        self.endpoint = endpoint
-        self.real_seconds = real_seconds
-        self.check_definition = check_definition
-        self.clients: dict[tuple[str, str], Any] = {}
-        self.lock = threading.Lock()
-
-    def client(self, region: str, service: str) -> Any:
-        key = (region, service)
-        with self.lock:
-            found = self.clients.get(key)
-            if found is None:
-                found = boto3.client(
-                    service,
-                    region_name=region,
-                    endpoint_url=self.endpoint,
-                    aws_access_key_id="testing",
-                    aws_secret_access_key="testing",
-                    aws_session_token="testing",
-                    config=Config(
-                        parameter_validation=False,
-                        retries={"total_max_attempts": 1, "mode": "standard"},
-                        connect_timeout=10,
-                        read_timeout=960,
-                        inject_host_prefix=False,
-                        max_pool_connections=50,
-                    ),
-                )
-                self.clients[key] = found
-            return found
-
-
-_targets: list[_Target] = []
+_targets: list[Target] = []
 _patch_lock = threading.Lock()
 _patched = False
 _log_levels: dict[str, int] = {}
 
 
-def _current() -> _Target:
+def _current() -> Target:
     if not _targets:
         raise RuntimeError(
             "Step Functions executions need a running local AWS: call lablib.start() first"
@@ -214,7 +175,7 @@ def enable(
     """
     with _patch_lock:
         _install_patches()
-        target = _Target(endpoint, real_seconds, check_definition)
+        target = Target(endpoint, real_seconds, check_definition)
         _targets.append(target)
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         for name in ("moto.stepfunctions.parser",):
@@ -259,6 +220,9 @@ def _install_patches() -> None:
     _patch_callbacks()
     _patch_backend()
     _patch_responses()
+    sfn_bounds.install()
+    sfn_errors.install()
+    sfn_nested.install()
     _patched = True
 
 
@@ -330,20 +294,10 @@ def _type_of(state_machine: Any) -> str:
 
 
 def _extract_json(path: str, data: Any) -> Any:
-    """JSONPath as AWS applies it: a definite path (``$.items[0].price``) gives one value;
-    wildcards, slices, filters and deep scans give a list. moto wraps the former in a list."""
-    matches = cast(Any, jsonpath_ng.ext).parse(path).find(data)
-    indefinite = bool(_INDEFINITE.search(path))
-    if not matches:
-        if indefinite:
-            return []
-        raise json_path.NoSuchJsonPathError(json_path=path, data=data)
-    if indefinite:
-        return [match.value for match in matches]
-    return matches[0].value
-
-
-_INDEFINITE = re.compile(r"\[[^\]]*[*:?,][^\]]*\]|\.\.|\.\*")
+    try:
+        return semantics.extract_json(path, data)
+    except semantics.NoSuchPath:
+        raise json_path.NoSuchJsonPathError(json_path=path, data=data) from None
 
 
 def _patch_json_path() -> None:
@@ -365,16 +319,9 @@ def _replace_everywhere(attr: str, original: Any, replacement: Any) -> None:
 
 def _eval_jsonata(expression: str) -> Any:
     try:
-        import jsonata as jsonata_python
-    except ImportError:
-        raise jsonata.JSONataException(
-            "States.QueryEvaluationError",
-            "JSONata needs the jsonata-python package: pip install jsonata-python",
-        ) from None
-    try:
-        return jsonata_python.Jsonata(expression).evaluate(None)
-    except Exception as exc:
-        raise jsonata.JSONataException("UNKNOWN", str(exc)) from None
+        return semantics.eval_jsonata(expression)
+    except semantics.JsonataError as exc:
+        raise jsonata.JSONataException(exc.error, exc.details) from None
 
 
 def _patch_jsonata() -> None:
@@ -562,17 +509,8 @@ def _open_callback(backend: Any, token: str) -> bool:
     return False
 
 
-def _is_express_arn(arn: str) -> bool:
-    return arn.split(":")[5:6] == ["express"]
-
-
-def _express_arn(state_machine_arn: str, name: str) -> str:
-    prefix, _, sm_name = state_machine_arn.rpartition(":stateMachine:")
-    return f"{prefix}:express:{sm_name}:{name}:{uuid.uuid4()}"
-
-
 def _not_for_express(arn: str) -> None:
-    if _is_express_arn(arn):
+    if is_express_arn(arn):
         raise sfn_exceptions.InvalidArn(
             f"Invalid Arn: 'Resource type not valid in this context: express' ({arn}); "
             "Express executions have no DescribeExecution or history: use "
@@ -605,8 +543,8 @@ def _patch_backend() -> None:
             execution.sm_type = "EXPRESS"
             if execution in state_machine.executions:
                 state_machine.executions.remove(execution)
-            express_arn = _express_arn(state_machine.arn, name)
-            execution.exec_arn = execution.execution_arn = express_arn
+            express = express_arn(state_machine.arn, name)
+            execution.exec_arn = execution.execution_arn = express
         return execution
 
     @functools.wraps(original_describe)
@@ -701,7 +639,7 @@ def _start_sync(backend: Any, state_machine_arn: str, name: str | None, data: st
         name=name,
         sm_type=parser_api.StateMachineType.EXPRESS,
         role_arn=state_machine.roleArn,
-        exec_arn=_express_arn(state_machine.arn, name),
+        exec_arn=express_arn(state_machine.arn, name),
         account_id=backend.account_id,
         region_name=backend.region_name,
         state_machine=state_machine,
@@ -713,6 +651,30 @@ def _start_sync(backend: Any, state_machine_arn: str, name: str | None, data: st
     )
     execution.start()  # runs the program on this thread
     return execution.to_start_sync_execution_output()
+
+
+_REDRIVE_REASONS = {
+    "SUCCEEDED": "Execution is SUCCEEDED and cannot be redriven",
+    "RUNNING": "Execution is RUNNING and cannot be redriven",
+}
+
+
+def redrive_fields(described: dict[str, Any]) -> dict[str, Any]:
+    """DescribeExecution's input/output details and redrive fields, as AWS returns them."""
+    status = str(getattr(described.get("status"), "value", described.get("status")))
+    if "input" in described:
+        described.setdefault("inputDetails", {"included": True})
+    if "output" in described:
+        described["outputDetails"] = {"included": True}
+    described["redriveCount"] = 0
+    if status in ("FAILED", "ABORTED", "TIMED_OUT"):
+        described["redriveStatus"] = "REDRIVABLE"
+    else:
+        described["redriveStatus"] = "NOT_REDRIVABLE"
+        described["redriveStatusReason"] = _REDRIVE_REASONS.get(
+            status, f"Execution is {status} and cannot be redriven"
+        )
+    return described
 
 
 def _patch_responses() -> None:
@@ -736,13 +698,67 @@ def _patch_responses() -> None:
                 self._get_param("input", if_none="{}"),
             )
         )
-        billed_ms = max(100, int((time.perf_counter() - started) * 1000 + 99) // 100 * 100)
-        output["billingDetails"] = {
-            "billedMemoryUsedInMB": 64,
-            "billedDurationInMilliseconds": billed_ms,
-        }
+        output["billingDetails"] = sync_billing(time.perf_counter() - started)
         output["status"] = str(getattr(output["status"], "value", output["status"]))
         return ActionResult(output)
 
+    original_describe = response_cls.describe_execution
+    original_list = response_cls.list_executions
+    original_history = response_cls.get_execution_history
+
+    def describe_execution(self: Any) -> Any:
+        arn = str(self._get_param("executionArn") or "")
+        if not arn.startswith("arn:"):
+            raise sfn_exceptions.InvalidArn(f"Invalid Arn: 'Invalid ARN prefix: {arn}'")
+        result = original_describe(self)
+        described: dict[str, Any] = dict(cast(Any, result.result))
+        return ActionResult(redrive_fields(described))
+
+    def list_executions(self: Any) -> Any:
+        result = original_list(self)
+        listed: dict[str, Any] = dict(cast(Any, result.result))
+        listed["executions"] = [dict(e, redriveCount=0) for e in listed.get("executions", [])]
+        return ActionResult(listed)
+
+    def get_execution_history(self: Any) -> Any:
+        result = original_history(self)
+        history: dict[str, Any] = dict(cast(Any, result.result))
+        for event in history.get("events", []):
+            details = event.get("executionAbortedEventDetails")
+            if isinstance(details, dict):  # AWS leaves out an empty error and cause
+                event["executionAbortedEventDetails"] = {k: v for k, v in details.items() if v}
+        return ActionResult(_page_history(self, history))
+
+    response_cls.describe_execution = describe_execution  # type: ignore[method-assign]
+    response_cls.list_executions = list_executions  # type: ignore[method-assign]
+    response_cls.get_execution_history = get_execution_history  # type: ignore[method-assign]
     response_cls.send_task_failure = send_task_failure  # type: ignore[method-assign]
     response_cls.start_sync_execution = start_sync_execution  # type: ignore[attr-defined]
+
+
+def _page_history(response: Any, history: dict[str, Any]) -> dict[str, Any]:
+    """GetExecutionHistory's reverseOrder, maxResults (default 100, at most 1000) and
+    nextToken, as AWS pages the events."""
+    events = list(history.get("events", []))
+    if response._get_param("reverseOrder"):
+        events.reverse()
+    raw_limit = response._get_param("maxResults")
+    limit = int(raw_limit) if raw_limit else 100
+    if not 0 < limit <= 1000:
+        raise sfn_exceptions.InvalidToken(  # AWS answers a ValidationException here
+            f"1 validation error detected: Value '{limit}' at 'maxResults' failed to satisfy "
+            "constraint: Member must have value less than or equal to 1000"
+        )
+    token = response._get_param("nextToken")
+    start = 0
+    if token:
+        try:
+            start = int(str(token).removeprefix("lablib-"))
+        except ValueError:
+            raise sfn_exceptions.InvalidToken("Invalid Token: 'Invalid token'") from None
+    page = events[start : start + limit]
+    out = dict(history, events=page)
+    out.pop("nextToken", None)
+    if start + limit < len(events):
+        out["nextToken"] = f"lablib-{start + limit}"
+    return out

@@ -1,3 +1,0 @@
-"""Exercise checks of lab versions-aliases (they live beside the code they exercise)."""
-
-import lablib.deploy.checks  # noqa: F401  (registers the checks)

@@ -1,0 +1,222 @@
+"""Exercise checks for lab 03 (api-gateway). Importing this module registers them with
+``lablib.exercises`` (``check`` imports it on first use).
+Each check works only through boto3 and HTTP against the local AWS."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from lablib.exercises.core import Feedback, exercise
+from lablib.labs.api_gateway.views import lambda_uri, send
+from lablib.notebook._aws import client
+
+
+@exercise("api-gateway/selection-pattern", title="Map NotFound errors to 404")
+def check_selection_pattern(fb: Feedback, api_id: str = "", stage: str = "custom") -> None:
+    fb.filled(api_id, "API_ID")
+    missing = send("GET", api_id, stage, "/apiname/nosuchaction")
+    fb.expect(
+        missing.status == 404,
+        "an unknown action answers 404",
+        expected="404",
+        got=f"{missing.status} {missing.body[:120]}",
+        hint="add an integration response with statusCode 404 whose selectionPattern matches the "
+        "WHOLE errorMessage, e.g. 'NotFound:.*', then create a new deployment",
+    )
+    ok = send("GET", api_id, stage, "/apiname/getcustomers")
+    fb.expect(
+        ok.status == 200,
+        "a known action still answers 200",
+        expected="200",
+        got=f"{ok.status} {ok.body[:120]}",
+        hint="keep the default integration response (no selectionPattern) for 200",
+    )
+
+
+MALFORMED = " (clients get 502 Malformed Lambda proxy response)"
+
+
+def _diagnose_proxy_reply(fb: Feedback, name: str) -> None:
+    """Invoke the function as API Gateway would and name the first thing in its reply that
+    makes API Gateway answer 502 Malformed Lambda proxy response."""
+    event = {
+        **dict.fromkeys(["queryStringParameters", "pathParameters", "body"]),
+        **{"httpMethod": "GET", "path": "/item", "resource": "/item", "headers": {}},
+        **{"multiValueHeaders": {}, "isBase64Encoded": False, "requestContext": {}},
+    }
+    answer = client("lambda").invoke(FunctionName=name, Payload=json.dumps(event).encode())
+    raw = answer["Payload"].read()
+    try:
+        reply = json.loads(raw) if raw else None
+    except ValueError:
+        reply = raw.decode(errors="replace")
+    if answer.get("FunctionError"):
+        detail = reply if not isinstance(reply, dict) else reply.get("errorMessage", reply)
+        kind = reply.get("errorType", "") if isinstance(reply, dict) else ""
+        fb.expect(
+            False,
+            "the handler returns without an error",
+            expected="a reply (API Gateway turns a function error into 502 Internal server error)",
+            got=f"{kind}: {detail}"[:140] + " (clients get 502 Internal server error)",
+            hint="define def handler(event, context) at module level"
+            if kind.startswith("Runtime.")
+            else "the event of a GET has body None and may have no headers: read it with .get()",
+        )
+    fb.expect(
+        isinstance(reply, dict),
+        "the reply is a dict (a JSON object)",
+        expected="{'statusCode': 200, 'headers': {...}, 'body': '...'}",
+        got=f"{reply!r}"[:100] + MALFORMED,
+        hint="a proxy integration needs an object, not a bare list, string or None",
+    )
+    assert isinstance(reply, dict)
+    fb.expect(
+        "statusCode" in reply,
+        "the reply has statusCode",
+        expected="'statusCode': 200",
+        got=f"keys {sorted(reply)}" + MALFORMED,
+        hint="the item itself is not a proxy response: wrap it as "
+        "{'statusCode': 200, 'body': json.dumps(item)}",
+    )
+    body = reply.get("body")
+    fb.expect(
+        body is None or isinstance(body, str),
+        "body is a string",
+        expected="a str (JSON text)",
+        got=f"{type(body).__name__}: {body!r}"[:100] + MALFORMED,
+        hint="API Gateway does not serialise the body for you: json.dumps(item)",
+    )
+    headers = reply.get("headers", {})
+    fb.expect(
+        isinstance(headers, dict) and all(isinstance(v, str) for v in headers.values()),
+        "header values are strings",
+        expected="{'Content-Type': 'application/json'}",
+        got=f"{headers!r}"[:100] + MALFORMED,
+        hint="each header value must be a string (multiValueHeaders holds lists)",
+    )
+
+
+@exercise("api-gateway/proxy-response", title="Return what a proxy integration expects")
+def check_proxy_response(fb: Feedback, code: str = "") -> None:
+    fb.filled(code if isinstance(code, str) and code.strip() else ..., "FIXED_HANDLER")
+    try:
+        compile(code, "app.py", "exec")
+    except SyntaxError as exc:
+        fb.expect(
+            False,
+            "the handler compiles",
+            expected="valid Python",
+            got=f"line {exc.lineno}: {exc.msg}",
+            hint="fix the syntax error in FIXED_HANDLER",
+        )
+    name = f"ag-fixed-{uuid.uuid4().hex[:8]}"
+    from lablib.notebook import deploy_code
+
+    deploy_code(name, code)
+    _diagnose_proxy_reply(fb, name)
+    client("lambda").add_permission(
+        FunctionName=name, StatementId="apigw", Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+    )  # fmt: skip
+    ag = client("apigateway")
+    api = ag.create_rest_api(name=f"check-{name}")["id"]
+    root = ag.get_resources(restApiId=api)["items"][0]["id"]
+    res = ag.create_resource(restApiId=api, parentId=root, pathPart="item")["id"]
+    ag.put_method(restApiId=api, resourceId=res, httpMethod="GET", authorizationType="NONE")
+    ag.put_integration(
+        restApiId=api, resourceId=res, httpMethod="GET", type="AWS_PROXY",
+        integrationHttpMethod="POST", uri=lambda_uri(name),
+    )  # fmt: skip
+    ag.create_deployment(restApiId=api, stageName="check")
+    answer = send("GET", api, "check", "/item")
+    fb.expect(
+        answer.status == 200,
+        "the proxy integration accepts the function's reply",
+        expected="200",
+        got=f"{answer.status} {answer.body[:120]}",
+        hint="return {'statusCode': 200, 'body': json.dumps(...)}: body must be a string",
+    )
+    data: Any = None
+    try:
+        data = json.loads(answer.body)
+    except ValueError:
+        pass
+    fb.expect(
+        data == {"id": 7, "name": "widget"},
+        "the client receives the item as JSON",
+        expected='{"id": 7, "name": "widget"}',
+        got=answer.body[:120],
+        hint="json.dumps the item into the body",
+    )
+
+
+@exercise("api-gateway/usage-plan", title="A partner key with a daily quota of 5")
+def check_usage_plan(fb: Feedback, api_id: str = "", key_value: str = "") -> None:
+    fb.filled(api_id, "API_ID")
+    fb.filled(key_value, "PARTNER_KEY")
+    codes = [
+        send("GET", api_id, "prod", "/partner", headers={"x-api-key": key_value}).status
+        for _ in range(6)
+    ]
+    fb.expect(
+        codes[:5] == [200] * 5,
+        "the first 5 calls with the partner key succeed",
+        expected="[200, 200, 200, 200, 200]",
+        got=str(codes[:5]),
+        hint="403 means the key is not in a usage plan attached to stage prod; 429 'Too Many "
+        "Requests' means the plan's throttle is too tight for 5 quick calls",
+    )
+    last = send("GET", api_id, "prod", "/partner", headers={"x-api-key": key_value})
+    fb.expect(
+        codes[5] == 429 and last.body == '{"message":"Limit Exceeded"}',
+        "call 6 is refused: the quota is spent",
+        expected='429 {"message":"Limit Exceeded"}',
+        got=f"{codes[5]} {last.body}",
+        hint="quota={'limit': 5, 'period': 'DAY'} on the usage plan",
+    )
+
+
+API_KINDS = {
+    "partner-quota": (
+        "REST",
+        "API keys with usage plans (quotas per key) are a REST API feature",
+    ),
+    "chat": (
+        "WEBSOCKET",
+        "the server pushes messages to connected clients: a WebSocket API keeps the connection",
+    ),
+    "jwt-proxy": (
+        "HTTP",
+        "a cheap, low-latency Lambda proxy with a JWT authorizer is what HTTP APIs are for",
+    ),
+    "cached-catalog": (
+        "REST",
+        "the stage cache exists only in REST APIs",
+    ),
+}
+
+
+@exercise("api-gateway/pick-api-type", title="Design: REST, HTTP or WebSocket")
+def _pick_api_type(fb: Feedback, answers: Any = ...) -> None:
+    """A design task from requirements: one diagnosis per requirement."""
+    fb.filled(answers, "API_TYPE", dict)
+    missing = sorted(set(API_KINDS) - set(answers))
+    fb.expect(
+        not missing,
+        "every requirement has an answer",
+        expected=", ".join(sorted(API_KINDS)),
+        got=", ".join(sorted(answers)),
+        hint=f"add an answer for {', '.join(missing)}",
+    )
+    for key, (right, why) in API_KINDS.items():
+        given = str(answers[key]).strip().upper()
+        fb.expect(
+            given in ("REST", "HTTP", "WEBSOCKET"),
+            f"{key}: the answer is an API type",
+            expected='"REST", "HTTP" or "WEBSOCKET"',
+            got=repr(answers[key]),
+            hint="write one of REST, HTTP, WEBSOCKET",
+        )
+        fb.expect(given == right, f"{key}: {right}", expected=right, got=given, hint=why)

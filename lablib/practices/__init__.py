@@ -1,8 +1,0 @@
-"""Lab 06 (serverless-practices): notebook helpers and exercise checks.
-
-``lablib.practices.lab`` holds the views the notebook shows (stack events and resources, a
-role's permissions, the backoff schedule, 200s vs 429s per burst, Lambda vs a server per
-month, the trace X-Ray would draw); ``lablib.practices.checks`` registers the lab's exercise
-checks (import it once, as the notebook's setup cell does). Everything talks to the local
-AWS through boto3 or HTTP.
-"""

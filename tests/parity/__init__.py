@@ -1,0 +1,1 @@
+"""Parity suite: the local AWS against responses recorded on real AWS."""
