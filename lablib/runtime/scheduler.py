@@ -34,6 +34,7 @@ from lablib.runtime.model import (
 from lablib.runtime.runtime_api import Invocation, RuntimeAPIChannel
 
 INIT_TIMEOUT_S = 10.0
+EXIT_REPORT_WAIT_S = 5.0  # how long a killed environment's exit report may take to arrive
 _RESERVED_ENV = {
     "_HANDLER",
     "AWS_REGION",
@@ -62,6 +63,7 @@ class Environment:
     busy: bool = True
     dead: bool = False
     exited: bool = False  # the executor reported the process's end (its pid may be reused)
+    ended: threading.Event = field(default_factory=threading.Event)  # set with ``exited``
     exit_reason: str = ""
     killed_for_memory: bool = False
     log_offset: int = 0
@@ -321,6 +323,7 @@ class Scheduler:
         def on_exit(reason: str) -> None:
             env.exit_reason = reason
             env.exited = env.dead = True
+            env.ended.set()
             channel.process_exited()
             with self._lock:
                 idle = not env.busy and env.env_id in self._all
@@ -413,6 +416,14 @@ class Scheduler:
             ),
         }
 
+    def _stop(self, env: Environment) -> None:
+        """Kill a running environment and wait (bounded) for the report of its end, so all it
+        wrote is in its output file. The caller reads that, then discards the environment."""
+        env.dead = True
+        if env.pid and not env.exited:
+            self.executor.kill(env.pid)
+            env.ended.wait(EXIT_REPORT_WAIT_S)
+
     def _discard(self, env: Environment) -> None:
         with self._lock:
             if self._all.pop(env.env_id, None) is None:
@@ -489,7 +500,7 @@ class Scheduler:
         duration_ms = (time.perf_counter() - begun) * 1000
         status: str | None = None
         if not finished:
-            self._discard(env)
+            self._stop(env)  # discarded below, once everything it wrote has been read
             duration_ms = fn.timeout_s * 1000
             status = "timeout"
             message = (
@@ -524,11 +535,12 @@ class Scheduler:
         max_used = max(env.rss_mb("VmHWM"), env.peak_tree_mb, 1) if not env.dead else fn.memory_mb
         end_ms = int(time.time() * 1000)
         lines += [(end_ms, line) for line in tel.split_output(env.read_new_output())]
-        if status == "timeout":
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{end_ms % 1000:03d}Z"
+        if status == "timeout":  # after what the handler printed, before END and REPORT
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(end_ms / 1000))
+            stamp += f".{end_ms % 1000:03d}Z"
             lines.append(
                 (end_ms, f"{stamp} {request_id} Task timed out after {fn.timeout_s:.2f} seconds")
-            )  # noqa: E501
+            )
         lines.append((end_ms, f"END RequestId: {request_id}"))
         billed_ms = tel.billed(duration_ms, init_ms)
         lines.append(
@@ -616,8 +628,10 @@ class Scheduler:
         else:
             message = f"RequestId: {request_id} Error: {_exit_message(env)}"
             body, error_type = _error_body(message, "Runtime.ExitError"), "Runtime.ExitError"
-        self._discard(env)
+        self._stop(env)
         end_ms = int(time.time() * 1000)
+        lines += [(end_ms, line) for line in tel.split_output(env.read_new_output())]
+        self._discard(env)
         lines.append(
             (
                 end_ms,
