@@ -7,7 +7,7 @@ moto's backends only through the accessors here, so moto stays behind this packa
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from moto.apigateway.models import apigateway_backends
 from moto.awslambda.models import LambdaFunction, lambda_backends
@@ -17,6 +17,7 @@ from moto.core.common_models import CloudFormationModel
 __all__ = [
     "CloudFormationModel",
     "ResourceModel",
+    "UpdatableModel",
     "apigateway_backend",
     "codedeploy_backend",
     "lambda_backend",
@@ -87,7 +88,12 @@ def zip_inline_code(text: str) -> bytes:
 
 
 class ResourceModel(CloudFormationModel):
-    """Base for lablib's resource types: physical id and attributes kept on the instance."""
+    """Base for lablib's resource types: physical id and attributes kept on the instance.
+
+    A subclass names its type (``cloudformation_type``) and makes the resource in
+    :meth:`create`; moto's ``create_from_cloudformation_json`` hook is written once here.
+    A type CloudFormation updates in place derives from :class:`UpdatableModel` instead.
+    """
 
     physical_id = ""
     name = ""
@@ -118,3 +124,59 @@ class ResourceModel(CloudFormationModel):
 
     def delete(self, account_id: str, region_name: str) -> None:
         pass
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Self:
+        self = cls()
+        self.attributes = {}
+        props = cloudformation_json.get("Properties") or {}
+        self.create(resource_name, props, account_id, region_name)
+        return self
+
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
+        """Make the resource from its Properties; set ``physical_id`` (what ``Ref`` gives)
+        and ``attributes`` (what ``Fn::GetAtt`` gives, none by default)."""
+        raise NotImplementedError
+
+
+class UpdatableModel(ResourceModel):
+    """A resource type CloudFormation updates in place: moto's update hook calls
+    :meth:`update` on the existing resource (lablib's update leaves a type without it as
+    it was)."""
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        original_resource.update(
+            new_resource_name,
+            cloudformation_json.get("Properties") or {},
+            account_id,
+            region_name,
+            cloudformation_json.get("UpdatePolicy") or {},
+        )
+        return original_resource
+
+    def update(
+        self,
+        resource_name: str,
+        props: dict[str, Any],
+        account: str,
+        region: str,
+        policy: dict[str, Any],
+    ) -> None:
+        """Change the resource to the template's new Properties (``policy`` is the
+        resource's UpdatePolicy, empty when it has none)."""
+        raise NotImplementedError

@@ -2,7 +2,8 @@
 service family (``lambda_``, ``apigateway``, ``codedeploy``, ...).
 
 Each module defines its resource classes (deriving from
-``lablib.aws.moto_bridge.cfn_models.ResourceModel``, which also gives the moto backends) and a
+``lablib.aws.moto_bridge.cfn_models.ResourceModel``, whose subclasses write ``create``, or
+``UpdatableModel``, which adds ``update``; that module also gives the moto backends) and a
 ``MODELS`` dict keyed by CloudFormation type. To add a resource type: add it to its family's
 module (or a new module listed in ``_FAMILIES`` below) and to that module's ``MODELS``.
 ``lablib.sam.plugin`` hands :data:`MODELS` to the CloudFormation patches in the moto bridge.

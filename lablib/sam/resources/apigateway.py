@@ -10,6 +10,7 @@ from typing import Any
 from lablib.aws.moto_bridge.cfn_models import (
     CloudFormationModel,
     ResourceModel,
+    UpdatableModel,
     apigateway_backend,
 )
 from lablib.sam.resources.apigateway_body import import_body
@@ -44,18 +45,9 @@ class RestApiModel(ResourceModel):
     def cloudformation_type() -> str:
         return "AWS::ApiGateway::RestApi"
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> RestApiModel:
-        props = cloudformation_json["Properties"]
-        body = _body(props, account_id)
-        backend = apigateway_backend(account_id, region_name)
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
+        body = _body(props, account)
+        backend = apigateway_backend(account, region)
         name = props.get("Name") or (body.get("info") or {}).get("title") or resource_name
         api = backend.create_rest_api(
             name=str(name),
@@ -69,32 +61,21 @@ class RestApiModel(ResourceModel):
         for media in props.get("BinaryMediaTypes") or []:
             api.binaryMediaTypes.append(str(media))
         import_body(backend, api, body)
-        self = cls()
         self.api_id = api.id
         self.physical_id = api.id
         self.attributes = {"RootResourceId": api.get_resource_for_path("/").id}
-        return self
 
     def delete(self, account_id: str, region_name: str) -> None:
         apigateway_backend(account_id, region_name).apis.pop(self.api_id, None)
 
 
-class StageModel(ResourceModel):
+class StageModel(UpdatableModel):
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::ApiGateway::Stage"
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> StageModel:
-        props = cloudformation_json["Properties"]
-        backend = apigateway_backend(account_id, region_name)
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
+        backend = apigateway_backend(account, region)
         backend.create_stage(
             props["RestApiId"],
             props["StageName"],
@@ -105,28 +86,20 @@ class StageModel(ResourceModel):
             cacheClusterSize=props.get("CacheClusterSize"),
             tracing_enabled=props.get("TracingEnabled"),
         )
-        self = cls()
         self.api_id, self.name = props["RestApiId"], props["StageName"]
         self.physical_id = self.name
-        self.attributes = {}
-        return self
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: StageModel,
-        new_resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-    ) -> StageModel:
-        props = cloudformation_json["Properties"]
-        stage = apigateway_backend(account_id, region_name).get_stage(
-            original_resource.api_id, original_resource.name
-        )
+    def update(
+        self,
+        resource_name: str,
+        props: dict[str, Any],
+        account: str,
+        region: str,
+        policy: dict[str, Any],
+    ) -> None:
+        stage = apigateway_backend(account, region).get_stage(self.api_id, self.name)
         stage.deployment_id = _deployment_id(props["DeploymentId"])
         stage.variables = props.get("Variables") or {}
-        return original_resource
 
     def delete(self, account_id: str, region_name: str) -> None:
         api = apigateway_backend(account_id, region_name).apis.get(self.api_id)

@@ -14,6 +14,7 @@ from typing import Any
 from lablib.aws.moto_bridge.cfn_models import (
     CloudFormationModel,
     ResourceModel,
+    UpdatableModel,
     apigateway_backend,
 )
 
@@ -33,27 +34,13 @@ def _flag(value: Any) -> bool:
     return value is True or str(value).lower() == "true"
 
 
-class _Part(ResourceModel):
-    def delete(self, account_id: str, region_name: str) -> None:
-        pass
-
-
-class MethodModel(_Part):
+class MethodModel(UpdatableModel):
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::ApiGateway::Method"
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> MethodModel:
-        props = cloudformation_json["Properties"]
-        backend = apigateway_backend(account_id, region_name)
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
+        backend = apigateway_backend(account, region)
         api, resource, verb = str(props["RestApiId"]), str(props["ResourceId"]), props["HttpMethod"]
         params = {k: _flag(v) for k, v in (props.get("RequestParameters") or {}).items()}
         backend.put_method(
@@ -82,25 +69,19 @@ class MethodModel(_Part):
         integration = props.get("Integration")
         if isinstance(integration, dict):
             _integration(backend, api, resource, verb, integration)
-        self = cls()
         self.api_id, self.name, self.version = api, resource, verb
         self.physical_id = f"{api}-{resource}-{verb}"
-        self.attributes = {}
-        return self
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: Any,
-        new_resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-    ) -> MethodModel:
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(
-            new_resource_name, cloudformation_json, account_id, region_name
-        )
+    def update(
+        self,
+        resource_name: str,
+        props: dict[str, Any],
+        account: str,
+        region: str,
+        policy: dict[str, Any],
+    ) -> None:
+        self.delete(account, region)
+        self.create(resource_name, props, account, region)
 
     def delete(self, account_id: str, region_name: str) -> None:
         try:
@@ -145,23 +126,14 @@ def _integration(backend: Any, api: str, resource: str, verb: str, spec: dict[st
         )
 
 
-class AuthorizerModel(_Part):
+class AuthorizerModel(ResourceModel):
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::ApiGateway::Authorizer"
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> AuthorizerModel:
-        props = cloudformation_json["Properties"]
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
         api = str(props["RestApiId"])
-        made = apigateway_backend(account_id, region_name).create_authorizer(
+        made = apigateway_backend(account, region).create_authorizer(
             api,
             str(props.get("Name") or resource_name),
             str(props["Type"]),
@@ -173,10 +145,8 @@ class AuthorizerModel(_Part):
             identiy_validation_expression=props.get("IdentityValidationExpression"),
             authorizer_result_ttl=int(props.get("AuthorizerResultTtlInSeconds", 300)),
         )
-        self = cls()
         self.api_id, self.physical_id = api, made.id
         self.attributes = {"AuthorizerId": made.id}
-        return self
 
     def delete(self, account_id: str, region_name: str) -> None:
         try:
@@ -187,21 +157,12 @@ class AuthorizerModel(_Part):
             pass
 
 
-class ApiKeyModel(_Part):
+class ApiKeyModel(ResourceModel):
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::ApiGateway::ApiKey"
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> ApiKeyModel:
-        props = cloudformation_json.get("Properties") or {}
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
         payload: dict[str, Any] = {
             "name": props.get("Name") or resource_name,
             "description": props.get("Description"),
@@ -214,31 +175,20 @@ class ApiKeyModel(_Part):
         }
         if props.get("Value"):
             payload["value"] = str(props["Value"])
-        key = apigateway_backend(account_id, region_name).create_api_key(payload)
-        self = cls()
+        key = apigateway_backend(account, region).create_api_key(payload)
         self.physical_id = key.id
         self.attributes = {"APIKeyId": key.id}
-        return self
 
     def delete(self, account_id: str, region_name: str) -> None:
         apigateway_backend(account_id, region_name).keys.pop(self.physical_id, None)
 
 
-class UsagePlanModel(_Part):
+class UsagePlanModel(ResourceModel):
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::ApiGateway::UsagePlan"
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> UsagePlanModel:
-        props = cloudformation_json.get("Properties") or {}
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
         payload = {
             "name": props.get("UsagePlanName") or resource_name,
             "description": props.get("Description"),
@@ -246,11 +196,9 @@ class UsagePlanModel(_Part):
             "throttle": _camel(props.get("Throttle")),
             "quota": _camel(props.get("Quota")),
         }
-        plan = apigateway_backend(account_id, region_name).create_usage_plan(payload)
-        self = cls()
+        plan = apigateway_backend(account, region).create_usage_plan(payload)
         self.physical_id = plan.id
         self.attributes = {"Id": plan.id}
-        return self
 
     def delete(self, account_id: str, region_name: str) -> None:
         backend = apigateway_backend(account_id, region_name)
@@ -258,151 +206,92 @@ class UsagePlanModel(_Part):
         backend.usage_plan_keys.pop(self.physical_id, None)
 
 
-class UsagePlanKeyModel(_Part):
+class UsagePlanKeyModel(ResourceModel):
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::ApiGateway::UsagePlanKey"
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> UsagePlanKeyModel:
-        props = cloudformation_json["Properties"]
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
         plan = str(props["UsagePlanId"])
-        apigateway_backend(account_id, region_name).create_usage_plan_key(
+        apigateway_backend(account, region).create_usage_plan_key(
             plan, {"keyId": str(props["KeyId"]), "keyType": str(props.get("KeyType", "API_KEY"))}
         )
-        self = cls()
         self.app, self.name = plan, str(props["KeyId"])
         self.physical_id = f"{self.name}:{plan}"
         self.attributes = {"Id": self.physical_id}
-        return self
 
     def delete(self, account_id: str, region_name: str) -> None:
         keys = apigateway_backend(account_id, region_name).usage_plan_keys.get(self.app) or {}
         keys.pop(self.name, None)
 
 
-class RequestValidatorModel(_Part):
+class RequestValidatorModel(ResourceModel):
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::ApiGateway::RequestValidator"
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> RequestValidatorModel:
-        props = cloudformation_json["Properties"]
-        made = apigateway_backend(account_id, region_name).create_request_validator(
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
+        made = apigateway_backend(account, region).create_request_validator(
             str(props["RestApiId"]),
             str(props.get("Name") or resource_name),
             _flag(props.get("ValidateRequestBody", False)),
             _flag(props.get("ValidateRequestParameters", False)),
         )
-        self = cls()
         self.physical_id = made.id
         self.attributes = {"RequestValidatorId": made.id}
-        return self
 
 
-class ModelModel(_Part):
+class ModelModel(ResourceModel):
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::ApiGateway::Model"
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> ModelModel:
-        props = cloudformation_json["Properties"]
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
         schema = props.get("Schema") or {}
         name = str(props.get("Name") or resource_name.replace("-", ""))
-        apigateway_backend(account_id, region_name).create_model(
+        apigateway_backend(account, region).create_model(
             str(props["RestApiId"]),
             name=name,
             content_type=str(props.get("ContentType", "application/json")),
             description=str(props.get("Description", "")),
             schema=schema if isinstance(schema, str) else json.dumps(schema),
         )
-        self = cls()
         self.physical_id = name
-        self.attributes = {}
-        return self
 
 
-class GatewayResponseModel(_Part):
+class GatewayResponseModel(ResourceModel):
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::ApiGateway::GatewayResponse"
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> GatewayResponseModel:
-        props = cloudformation_json["Properties"]
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
         api = str(props["RestApiId"])
-        apigateway_backend(account_id, region_name).put_gateway_response(
+        apigateway_backend(account, region).put_gateway_response(
             api,
             response_type=str(props["ResponseType"]),
             status_code=props.get("StatusCode"),
             response_parameters=props.get("ResponseParameters"),
             response_templates=props.get("ResponseTemplates"),
         )
-        self = cls()
         self.physical_id = f"{api}-{props['ResponseType']}"
-        self.attributes = {}
-        return self
 
 
-class _Refused(_Part):
-    KIND = ""
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> _Refused:
+class _Refused(ResourceModel):
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
         raise NotImplementedError(
-            f"Resource type {cls.KIND} is not supported by the local AWS (lablib): it has no "
-            "custom domain names; call the stage URL (endpoint/restapis/ID/STAGE/_user_request_/)"
+            f"Resource type {self.cloudformation_type()} is not supported by the local AWS "
+            "(lablib): it has no custom domain names; call the stage URL "
+            "(endpoint/restapis/ID/STAGE/_user_request_/)"
         )
 
 
 class BasePathMappingModel(_Refused):
-    KIND = "AWS::ApiGateway::BasePathMapping"
-
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::ApiGateway::BasePathMapping"
 
 
 class DomainNameModel(_Refused):
-    KIND = "AWS::ApiGateway::DomainName"
-
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::ApiGateway::DomainName"

@@ -22,23 +22,11 @@ class CodeDeployApplicationModel(ResourceModel):
     def cloudformation_name_type() -> str:
         return "ApplicationName"
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> CodeDeployApplicationModel:
-        props = cloudformation_json["Properties"]
-        codedeploy_backend(account_id, region_name).create_application(
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
+        codedeploy_backend(account, region).create_application(
             resource_name, props.get("ComputePlatform", "Server"), []
         )
-        self = cls()
         self.physical_id = resource_name
-        self.attributes = {}
-        return self
 
     def delete(self, account_id: str, region_name: str) -> None:
         codedeploy_backend(account_id, region_name).applications.pop(self.physical_id, None)
@@ -53,18 +41,9 @@ class CodeDeployGroupModel(ResourceModel):
     def cloudformation_name_type() -> str:
         return "DeploymentGroupName"
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> CodeDeployGroupModel:
-        props = cloudformation_json["Properties"]
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
         app = props["ApplicationName"]
-        codedeploy_backend(account_id, region_name).create_deployment_group(
+        codedeploy_backend(account, region).create_deployment_group(
             app,
             resource_name,
             props.get("DeploymentConfigName"),
@@ -76,10 +55,7 @@ class CodeDeployGroupModel(ResourceModel):
             auto_rollback_configuration=props.get("AutoRollbackConfiguration"),
             deployment_style=props.get("DeploymentStyle"),
         )
-        self = cls()
         self.app, self.physical_id = app, resource_name
-        self.attributes = {}
-        return self
 
     def delete(self, account_id: str, region_name: str) -> None:
         backend = codedeploy_backend(account_id, region_name)

@@ -12,6 +12,7 @@ from typing import Any
 from lablib.aws.moto_bridge.cfn_models import (
     CloudFormationModel,
     ResourceModel,
+    UpdatableModel,
     codedeploy_backend,
     lambda_backend,
     zip_inline_code,
@@ -99,24 +100,12 @@ class VersionModel(ResourceModel):
     def cloudformation_type() -> str:
         return "AWS::Lambda::Version"
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> VersionModel:
-        props = cloudformation_json["Properties"]
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
         name = _function_name(props["FunctionName"])
-        backend = lambda_backend(account_id, region_name)
-        fn = backend.publish_version(name, props.get("Description", ""))
-        self = cls()
+        fn = lambda_backend(account, region).publish_version(name, props.get("Description", ""))
         self.physical_id = fn.function_arn
         self.attributes = {"Version": str(fn.version), "FunctionArn": fn.function_arn}
         self.name, self.version = name, str(fn.version)
-        return self
 
     def delete(self, account_id: str, region_name: str) -> None:
         backend = lambda_backend(account_id, region_name)
@@ -124,7 +113,7 @@ class VersionModel(ResourceModel):
             backend.delete_function(self.name, self.version)
 
 
-class AliasModel(ResourceModel):
+class AliasModel(UpdatableModel):
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::Lambda::Alias"
@@ -140,55 +129,37 @@ class AliasModel(ResourceModel):
             }
         }
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> AliasModel:
-        props = cloudformation_json["Properties"]
-        self = cls()
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
         self.function = _function_name(props["FunctionName"])
-        alias = lambda_backend(account_id, region_name).create_alias(
+        alias = lambda_backend(account, region).create_alias(
             props["Name"],
             self.function,
             str(props["FunctionVersion"]),
             props.get("Description", ""),
-            cls._routing(props),
+            self._routing(props),
         )
         self.name = props["Name"]
         self.physical_id = alias.arn
         self.attributes = {"AliasArn": alias.arn}
-        return self
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: AliasModel,
-        new_resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-    ) -> AliasModel:
-        props = cloudformation_json["Properties"]
-        backend = lambda_backend(account_id, region_name)
-        alias = backend.get_alias(original_resource.name, original_resource.function)
+    def update(
+        self,
+        resource_name: str,
+        props: dict[str, Any],
+        account: str,
+        region: str,
+        policy: dict[str, Any],
+    ) -> None:
+        backend = lambda_backend(account, region)
+        alias = backend.get_alias(self.name, self.function)
         previous = alias.function_version
         target = str(props["FunctionVersion"])
-        policy = (cloudformation_json.get("UpdatePolicy") or {}).get("CodeDeployLambdaAliasUpdate")
-        if policy and previous != target:
-            _record_deployment(account_id, region_name, policy, alias, previous, target)
+        deploy = policy.get("CodeDeployLambdaAliasUpdate")
+        if deploy and previous != target:
+            _record_deployment(account, region, deploy, alias, previous, target)
         backend.update_alias(
-            original_resource.name,
-            original_resource.function,
-            target,
-            props.get("Description", ""),
-            cls._routing(props),
+            self.name, self.function, target, props.get("Description", ""), self._routing(props)
         )
-        return original_resource
 
     def delete(self, account_id: str, region_name: str) -> None:
         backend = lambda_backend(account_id, region_name)
@@ -204,25 +175,13 @@ class PermissionModel(ResourceModel):
     def cloudformation_type() -> str:
         return "AWS::Lambda::Permission"
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> PermissionModel:
-        props = dict(cloudformation_json["Properties"])
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
         target = str(props["FunctionName"])
         rest = target.split(":function:")[1] if ":function:" in target else target
         name, _, qualifier = rest.partition(":")
-        fn = lambda_backend(account_id, region_name).get_function(name)
+        fn = lambda_backend(account, region).get_function(name)
         statement, _ = fn.policy.add_statement(json.dumps(props), qualifier or None)
-        self = cls()
         self.function, self.physical_id = name, str(statement.get("Sid", resource_name))
-        self.attributes = {}
-        return self
 
     def delete(self, account_id: str, region_name: str) -> None:
         backend = lambda_backend(account_id, region_name)
@@ -231,7 +190,7 @@ class PermissionModel(ResourceModel):
             policy.statements = [s for s in policy.statements if s.get("Sid") != self.physical_id]
 
 
-class EventInvokeConfigModel(ResourceModel):
+class EventInvokeConfigModel(UpdatableModel):
     """AWS::Lambda::EventInvokeConfig (SAM's ``EventInvokeConfig``): retries, maximum event
     age and OnSuccess/OnFailure destinations, put as PutFunctionEventInvokeConfig does, so
     asynchronous invocations of the function use them."""
@@ -242,46 +201,26 @@ class EventInvokeConfigModel(ResourceModel):
     def cloudformation_type() -> str:
         return "AWS::Lambda::EventInvokeConfig"
 
-    @classmethod
-    def _put(
-        cls, self: EventInvokeConfigModel, props: dict[str, Any], account: str, region: str
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
+        self.function = _function_name(str(props["FunctionName"]))
+        self.version = str(props.get("Qualifier") or "$LATEST")
+        self.update(resource_name, props, account, region, {})
+        # Ref is the primary identifier (FunctionName and Qualifier); no attributes.
+        self.physical_id = f"{self.function}|{self.version}"
+
+    def update(
+        self,
+        resource_name: str,
+        props: dict[str, Any],
+        account: str,
+        region: str,
+        policy: dict[str, Any],
     ) -> None:
-        config: dict[str, Any] = {key: props[key] for key in cls._KEYS if key in props}
+        config: dict[str, Any] = {key: props[key] for key in self._KEYS if key in props}
         for key in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds"):
             if key in config:
                 config[key] = int(config[key])
         lambda_backend(account, region).put_function_event_invoke_config(self.function, config)
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> EventInvokeConfigModel:
-        props = cloudformation_json["Properties"]
-        self = cls()
-        self.function = _function_name(str(props["FunctionName"]))
-        self.version = str(props.get("Qualifier") or "$LATEST")
-        cls._put(self, props, account_id, region_name)
-        # Ref is the primary identifier (FunctionName and Qualifier); no attributes.
-        self.physical_id = f"{self.function}|{self.version}"
-        self.attributes = {}
-        return self
-
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: EventInvokeConfigModel,
-        new_resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-    ) -> EventInvokeConfigModel:
-        cls._put(original_resource, cloudformation_json["Properties"], account_id, region_name)
-        return original_resource
 
     def delete(self, account_id: str, region_name: str) -> None:
         backend = lambda_backend(account_id, region_name)

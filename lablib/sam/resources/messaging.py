@@ -46,21 +46,12 @@ class SubscriptionModel(ResourceModel):
     def cloudformation_type() -> str:
         return "AWS::SNS::Subscription"
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> SubscriptionModel:
-        props = cloudformation_json["Properties"]
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
         topic_arn = str(props["TopicArn"])
-        region = topic_arn.split(":")[3] if topic_arn.count(":") >= 5 else region_name
-        backend = sns_backend(account_id, region)
+        region = topic_arn.split(":")[3] if topic_arn.count(":") >= 5 else region
+        backend = sns_backend(account, region)
         subscription = backend.subscribe(topic_arn, str(props["Endpoint"]), str(props["Protocol"]))
-        for name in cls._ATTRIBUTES:
+        for name in self._ATTRIBUTES:
             if name in props and props[name] is not None:
                 value = props[name]
                 if isinstance(value, bool):
@@ -68,11 +59,9 @@ class SubscriptionModel(ResourceModel):
                 elif not isinstance(value, str):
                     value = json.dumps(value)
                 backend.set_subscription_attributes(subscription.arn, name, value)
-        self = cls()
         self.physical_id = subscription.arn
         self.name = region
         self.attributes = {"Arn": subscription.arn}
-        return self
 
     def delete(self, account_id: str, region_name: str) -> None:
         sns_backend(account_id, self.name or region_name).unsubscribe(self.physical_id)
@@ -85,26 +74,15 @@ class TopicPolicyModel(ResourceModel):
     def cloudformation_type() -> str:
         return "AWS::SNS::TopicPolicy"
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> TopicPolicyModel:
-        props = cloudformation_json["Properties"]
-        backend = sns_backend(account_id, region_name)
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
+        backend = sns_backend(account, region)
         topics = [str(t) for t in props.get("Topics") or []]
         for topic in topics:
             backend.get_topic(topic)  # NotFound fails the resource, as on AWS
             backend.set_topic_attribute(topic, "policy", _json(props["PolicyDocument"]))
-        self = cls()
         self.physical_id = f"{resource_name}-{abs(hash(tuple(topics))) % 10**8}"
         self.attributes = {"Id": self.physical_id}
         self.version = json.dumps(topics)
-        return self
 
     def delete(self, account_id: str, region_name: str) -> None:
         backend = sns_backend(account_id, region_name)
@@ -122,25 +100,14 @@ class QueuePolicyModel(ResourceModel):
     def cloudformation_type() -> str:
         return "AWS::SQS::QueuePolicy"
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> QueuePolicyModel:
-        props = cloudformation_json["Properties"]
-        backend = sqs_backend(account_id, region_name)
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
+        backend = sqs_backend(account, region)
         names = [_queue_name(str(q)) for q in props.get("Queues") or []]
         for name in names:
             backend.set_queue_attributes(name, {"Policy": _json(props["PolicyDocument"])})
-        self = cls()
         self.physical_id = f"{resource_name}-{abs(hash(tuple(names))) % 10**8}"
         self.attributes = {"Id": self.physical_id}
         self.version = json.dumps(names)
-        return self
 
     def delete(self, account_id: str, region_name: str) -> None:
         backend = sqs_backend(account_id, region_name)
@@ -158,23 +125,11 @@ class BucketPolicyModel(ResourceModel):
     def cloudformation_type() -> str:
         return "AWS::S3::BucketPolicy"
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> BucketPolicyModel:
-        props = cloudformation_json["Properties"]
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
         bucket = str(props["Bucket"])
-        s3_backend(account_id).put_bucket_policy(bucket, _json(props["PolicyDocument"]).encode())
-        self = cls()
+        s3_backend(account).put_bucket_policy(bucket, _json(props["PolicyDocument"]).encode())
         self.physical_id = f"{resource_name}-{bucket}"
         self.name = bucket
-        self.attributes = {}
-        return self
 
     def delete(self, account_id: str, region_name: str) -> None:
         try:
@@ -218,7 +173,42 @@ def notification_to_api(config: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class BucketModel(CloudFormationModel):
+class _OnMotoModel(CloudFormationModel):
+    """A type moto models: moto's own model creates the resource (under the name
+    :meth:`_prepare` gives, after it has amended the Properties), then :meth:`_complete`
+    adds what moto drops."""
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        base: Any = moto_model(cls.cloudformation_type())
+        props = cloudformation_json.get("Properties") or {}
+        made = base.create_from_cloudformation_json(
+            cls._prepare(resource_name, props),
+            cloudformation_json,
+            account_id,
+            region_name,
+            **kwargs,
+        )
+        cls._complete(made, props, account_id)
+        return made
+
+    @classmethod
+    def _prepare(cls, resource_name: str, props: dict[str, Any]) -> str:
+        return resource_name
+
+    @classmethod
+    def _complete(cls, made: Any, props: dict[str, Any], account_id: str) -> None:
+        pass
+
+
+class BucketModel(_OnMotoModel):
     """AWS::S3::Bucket: moto's bucket, plus the ``NotificationConfiguration`` moto drops."""
 
     @staticmethod
@@ -230,21 +220,13 @@ class BucketModel(CloudFormationModel):
         return "BucketName"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> Any:
-        base: Any = moto_model("AWS::S3::Bucket")
-        _default_encryption(cloudformation_json.get("Properties") or {})
-        bucket = base.create_from_cloudformation_json(
-            resource_name, cloudformation_json, account_id, region_name, **kwargs
-        )
-        _notify(account_id, bucket.name, cloudformation_json.get("Properties") or {})
-        return bucket
+    def _prepare(cls, resource_name: str, props: dict[str, Any]) -> str:
+        _default_encryption(props)
+        return resource_name
+
+    @classmethod
+    def _complete(cls, made: Any, props: dict[str, Any], account_id: str) -> None:
+        _notify(account_id, made.name, props)
 
     @classmethod
     def update_from_cloudformation_json(
@@ -255,18 +237,18 @@ class BucketModel(CloudFormationModel):
         account_id: str,
         region_name: str,
     ) -> Any:
-        base: Any = moto_model("AWS::S3::Bucket")
+        base: Any = moto_model(cls.cloudformation_type())
         bucket = base.update_from_cloudformation_json(
             original_resource, new_resource_name, cloudformation_json, account_id, region_name
         )
-        _notify(account_id, bucket.name, cloudformation_json.get("Properties") or {})
+        cls._complete(bucket, cloudformation_json.get("Properties") or {}, account_id)
         return bucket
 
     @classmethod
     def delete_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
     ) -> None:
-        base: Any = moto_model("AWS::S3::Bucket")
+        base: Any = moto_model(cls.cloudformation_type())
         base.delete_from_cloudformation_json(
             resource_name, cloudformation_json, account_id, region_name
         )
@@ -289,7 +271,7 @@ def _notify(account_id: str, bucket: str, props: dict[str, Any]) -> None:
         )
 
 
-class LayerVersionModel(CloudFormationModel):
+class LayerVersionModel(_OnMotoModel):
     """AWS::Lambda::LayerVersion: moto's layer version, with ``Ref`` its ARN."""
 
     @staticmethod
@@ -301,25 +283,12 @@ class LayerVersionModel(CloudFormationModel):
         return "LayerName"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> Any:
-        base: Any = moto_model("AWS::Lambda::LayerVersion")
-        name = (cloudformation_json.get("Properties") or {}).get("LayerName") or resource_name
-        layer = base.create_from_cloudformation_json(
-            str(name), cloudformation_json, account_id, region_name, **kwargs
-        )
-        cls._give_ref(layer)
-        return layer
+    def _prepare(cls, resource_name: str, props: dict[str, Any]) -> str:
+        return str(props.get("LayerName") or resource_name)
 
-    @staticmethod
-    def _give_ref(layer: Any) -> None:
-        kind = type(layer)
+    @classmethod
+    def _complete(cls, made: Any, props: dict[str, Any], account_id: str) -> None:
+        kind = type(made)
         if "physical_resource_id" not in kind.__dict__:
             kind.physical_resource_id = property(lambda self: self.arn)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from lablib.aws.moto_bridge.cfn_models import (
     CloudFormationModel,
-    ResourceModel,
+    UpdatableModel,
     stepfunctions_backend,
 )
 
@@ -51,7 +51,7 @@ def definition_of(props: dict[str, Any], account_id: str) -> str:
     return text
 
 
-class StateMachineModel(ResourceModel):
+class StateMachineModel(UpdatableModel):
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::StepFunctions::StateMachine"
@@ -60,28 +60,18 @@ class StateMachineModel(ResourceModel):
     def cloudformation_name_type() -> str:
         return "StateMachineName"
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> StateMachineModel:
-        props = cloudformation_json.get("Properties") or {}
+    def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
         name = str(props.get("StateMachineName") or resource_name)
         tags = [{"key": t["Key"], "value": t["Value"]} for t in props.get("Tags") or []]
-        machine = stepfunctions_backend(account_id, region_name).create_state_machine(
+        machine = stepfunctions_backend(account, region).create_state_machine(
             name=name,
-            definition=definition_of(props, account_id),
+            definition=definition_of(props, account),
             roleArn=str(props.get("RoleArn", "")),
             tags=tags or None,
             loggingConfiguration=_camel(props.get("LoggingConfiguration")),
             tracingConfiguration=_camel(props.get("TracingConfiguration")),
             sm_type=str(props.get("StateMachineType", "STANDARD")),
         )
-        self = cls()
         self.physical_id = machine.arn
         self.name = name
         self.attributes = {
@@ -89,27 +79,22 @@ class StateMachineModel(ResourceModel):
             "Name": name,
             "StateMachineRevisionId": getattr(machine, "revision_id", None) or "INITIAL",
         }
-        return self
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: Any,
-        new_resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-    ) -> StateMachineModel:
-        props = cloudformation_json.get("Properties") or {}
-        backend = stepfunctions_backend(account_id, region_name)
-        backend.update_state_machine(
-            original_resource.physical_id,
-            definition=definition_of(props, account_id),
+    def update(
+        self,
+        resource_name: str,
+        props: dict[str, Any],
+        account: str,
+        region: str,
+        policy: dict[str, Any],
+    ) -> None:
+        stepfunctions_backend(account, region).update_state_machine(
+            self.physical_id,
+            definition=definition_of(props, account),
             role_arn=props.get("RoleArn"),
             logging_configuration=_camel(props.get("LoggingConfiguration")),
             tracing_configuration=_camel(props.get("TracingConfiguration")),
         )
-        return original_resource  # type: ignore[no-any-return]
 
     def delete(self, account_id: str, region_name: str) -> None:
         try:
