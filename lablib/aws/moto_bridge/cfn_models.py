@@ -161,7 +161,6 @@ class UpdatableModel(ResourceModel):
         region_name: str,
     ) -> Any:
         original_resource.update(
-            new_resource_name,
             cloudformation_json.get("Properties") or {},
             account_id,
             region_name,
@@ -169,14 +168,7 @@ class UpdatableModel(ResourceModel):
         )
         return original_resource
 
-    def update(
-        self,
-        resource_name: str,
-        props: dict[str, Any],
-        account: str,
-        region: str,
-        policy: dict[str, Any],
-    ) -> None:
+    def update(self, props: dict[str, Any], account: str, region: str, policy: Any) -> None:
         """Change the resource to the template's new Properties (``policy`` is the
         resource's UpdatePolicy, empty when it has none)."""
         raise NotImplementedError

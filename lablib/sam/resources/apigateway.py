@@ -89,14 +89,7 @@ class StageModel(UpdatableModel):
         self.api_id, self.name = props["RestApiId"], props["StageName"]
         self.physical_id = self.name
 
-    def update(
-        self,
-        resource_name: str,
-        props: dict[str, Any],
-        account: str,
-        region: str,
-        policy: dict[str, Any],
-    ) -> None:
+    def update(self, props: dict[str, Any], account: str, region: str, policy: Any) -> None:
         stage = apigateway_backend(account, region).get_stage(self.api_id, self.name)
         stage.deployment_id = _deployment_id(props["DeploymentId"])
         stage.variables = props.get("Variables") or {}

@@ -72,16 +72,9 @@ class MethodModel(UpdatableModel):
         self.api_id, self.name, self.version = api, resource, verb
         self.physical_id = f"{api}-{resource}-{verb}"
 
-    def update(
-        self,
-        resource_name: str,
-        props: dict[str, Any],
-        account: str,
-        region: str,
-        policy: dict[str, Any],
-    ) -> None:
+    def update(self, props: dict[str, Any], account: str, region: str, policy: Any) -> None:
         self.delete(account, region)
-        self.create(resource_name, props, account, region)
+        self.create("", props, account, region)  # a Method has no name
 
     def delete(self, account_id: str, region_name: str) -> None:
         try:

@@ -142,14 +142,7 @@ class AliasModel(UpdatableModel):
         self.physical_id = alias.arn
         self.attributes = {"AliasArn": alias.arn}
 
-    def update(
-        self,
-        resource_name: str,
-        props: dict[str, Any],
-        account: str,
-        region: str,
-        policy: dict[str, Any],
-    ) -> None:
+    def update(self, props: dict[str, Any], account: str, region: str, policy: Any) -> None:
         backend = lambda_backend(account, region)
         alias = backend.get_alias(self.name, self.function)
         previous = alias.function_version
@@ -204,18 +197,11 @@ class EventInvokeConfigModel(UpdatableModel):
     def create(self, resource_name: str, props: dict[str, Any], account: str, region: str) -> None:
         self.function = _function_name(str(props["FunctionName"]))
         self.version = str(props.get("Qualifier") or "$LATEST")
-        self.update(resource_name, props, account, region, {})
+        self.update(props, account, region, {})
         # Ref is the primary identifier (FunctionName and Qualifier); no attributes.
         self.physical_id = f"{self.function}|{self.version}"
 
-    def update(
-        self,
-        resource_name: str,
-        props: dict[str, Any],
-        account: str,
-        region: str,
-        policy: dict[str, Any],
-    ) -> None:
+    def update(self, props: dict[str, Any], account: str, region: str, policy: Any) -> None:
         config: dict[str, Any] = {key: props[key] for key in self._KEYS if key in props}
         for key in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds"):
             if key in config:

@@ -80,14 +80,7 @@ class StateMachineModel(UpdatableModel):
             "StateMachineRevisionId": getattr(machine, "revision_id", None) or "INITIAL",
         }
 
-    def update(
-        self,
-        resource_name: str,
-        props: dict[str, Any],
-        account: str,
-        region: str,
-        policy: dict[str, Any],
-    ) -> None:
+    def update(self, props: dict[str, Any], account: str, region: str, policy: Any) -> None:
         stepfunctions_backend(account, region).update_state_machine(
             self.physical_id,
             definition=definition_of(props, account),
