@@ -154,6 +154,18 @@ def check_idempotent(fb: Feedback, table: str = "li-payments") -> None:
 def check_dlq(fb: Feedback, queue_url: Any = ...) -> None:
     queue_url = fb.filled(queue_url, "DLQ_URL", str)
     sqs, lam = client("sqs"), client("lambda")
+    url_hint = (
+        "DLQ_URL = sqs.create_queue(QueueName='li-dlq')['QueueUrl'] (the URL, not the "
+        "name or the ARN)"
+    )
+    kind = "an ARN" if queue_url.startswith("arn:") else "a queue name"
+    fb.expect(
+        queue_url.startswith(("http://", "https://")),
+        "DLQ_URL is the URL of an existing queue",
+        expected="the QueueUrl that sqs.create_queue returned (https://...)",
+        got=f"{queue_url!r}: {kind}, not a queue URL",
+        hint=url_hint,
+    )
     try:
         arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
             "Attributes"
@@ -164,27 +176,24 @@ def check_dlq(fb: Feedback, queue_url: Any = ...) -> None:
             "DLQ_URL is the URL of an existing queue",
             expected="the QueueUrl that sqs.create_queue returned",
             got=f"{queue_url!r}: {_code(exc)}",
-            hint="DLQ_URL = sqs.create_queue(QueueName='li-dlq')['QueueUrl'] (the URL, not the "
-            "name or the ARN)",
+            hint=url_hint,
         )
         raise AssertionError("unreachable") from None
     fb.note(f"queue {arn.rsplit(':', 1)[-1]} exists")
     config = _exists(fb, FLAKY_FUNCTION, "deploy li-flaky")
     target = (config.get("DeadLetterConfig") or {}).get("TargetArn")
+    try:
+        invoke_config = lam.get_function_event_invoke_config(FunctionName=FLAKY_FUNCTION)
+    except lam.exceptions.ResourceNotFoundException:
+        invoke_config = {}
     fb.expect(
         target == arn,
         "the function's DeadLetterConfig points at the queue",
         expected=arn,
         got=target or "no DeadLetterConfig",
-        hint="lam.update_function_configuration(FunctionName=..., "
-        "DeadLetterConfig={'TargetArn': queue_arn})",
+        hint=_dlq_hint(arn, target, invoke_config),
     )
-    try:
-        retries = lam.get_function_event_invoke_config(FunctionName=FLAKY_FUNCTION).get(
-            "MaximumRetryAttempts", 2
-        )
-    except lam.exceptions.ResourceNotFoundException:
-        retries = 2
+    retries = invoke_config.get("MaximumRetryAttempts", 2)
     fb.expect(
         retries == 0,
         "retries are switched off for this non-retryable failure",
@@ -226,6 +235,32 @@ def check_dlq(fb: Feedback, queue_url: Any = ...) -> None:
     )
 
 
+def _dlq_hint(arn: str, target: str | None, invoke_config: dict[str, Any]) -> str:
+    """Why li-flaky has no (or another) DLQ: the queue set up as an on-failure destination,
+    attached to another function, or not attached at all."""
+    attach = (
+        f"lam.update_function_configuration(FunctionName='{FLAKY_FUNCTION}', "
+        "DeadLetterConfig={'TargetArn': queue_arn})"
+    )
+    on_failure = invoke_config.get("DestinationConfig", {}).get("OnFailure", {})
+    if target is None and on_failure.get("Destination") == arn:
+        return (
+            "the queue is an on-failure destination (put_function_event_invoke_config), "
+            f"not a dead-letter queue: this exercise asks for the DLQ: {attach}"
+        )
+    if target is not None:
+        return f"DeadLetterConfig names another queue; attach the DLQ_URL's queue: {attach}"
+    others = [
+        f["FunctionName"]
+        for page in client("lambda").get_paginator("list_functions").paginate()
+        for f in page["Functions"]
+        if (f.get("DeadLetterConfig") or {}).get("TargetArn") == arn
+    ]
+    if others:
+        return f"the queue is the DLQ of {', '.join(others)}, not of {FLAKY_FUNCTION}: {attach}"
+    return attach
+
+
 @exercise("lambda-invocation/cheapest-memory", title="Pick the cheapest memory size")
 def check_cheapest(fb: Feedback, answer: Any = ..., requests: int = 1_000_000) -> None:
     answer = fb.filled(answer, "CHEAPEST_MB", int)
@@ -254,6 +289,25 @@ def check_cheapest(fb: Feedback, answer: Any = ..., requests: int = 1_000_000) -
         "it is the cheapest for 1,000,000 requests",
         expected=f"{best} MB",
         got=f"{answer} MB (${costs[answer]:,.2f} vs ${costs[best]:,.2f})",
-        hint="cost = requests x (memory GB x billed seconds x price) + request price; "
-        "compare lambda_cost(m, MEASURED[m], 1_000_000).total_usd across sizes",
+        hint=_cheapest_hint(answer, average),
     )
+
+
+def _cheapest_hint(answer: int, average: dict[int, float]) -> str:
+    """What a wrong size says about the reasoning: the least memory (lowest price per ms) or
+    the fastest / the most memory (shortest duration) is not the lowest total."""
+    rule = (
+        "cost = requests x (memory GB x billed seconds x price) + request price; "
+        "compare lambda_cost(m, MEASURED[m], 1_000_000).total_usd across sizes"
+    )
+    if answer == min(average):
+        return (
+            f"{answer} MB has the lowest price per ms, but it runs so much longer that it "
+            f"costs more in total: {rule}"
+        )
+    if answer == max(average) or average[answer] == min(average.values()):
+        return (
+            f"{answer} MB is the fastest, but its price per ms grows faster than its "
+            f"duration shrinks: {rule}"
+        )
+    return rule
