@@ -6,6 +6,7 @@ bridge's patches (``lablib.aws.moto_bridge.stepfunctions``) apply, kept here, fr
 - JSONPath as AWS applies it (a definite path gives one value, others a list);
 - JSONata with the pure-Python port of the jsonata-java engine AWS runs;
 - Express execution ARNs and StartSyncExecution's billing details;
+- DescribeExecution's input/output details and redrive fields;
 - the interpreter's AWS clients: one cached boto3 client per region and service, on the
   local AWS's endpoint, with AWS waits converted to lab-clock seconds.
 """
@@ -159,3 +160,28 @@ def sync_billing(elapsed_s: float) -> dict[str, int]:
     """StartSyncExecution's billingDetails: 100 ms units, at least one; 64 MB."""
     billed_ms = max(100, int(elapsed_s * 1000 + 99) // 100 * 100)
     return {"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": billed_ms}
+
+
+# -- DescribeExecution: redrive fields ----------------------------------------------------------
+_REDRIVE_REASONS = {
+    "SUCCEEDED": "Execution is SUCCEEDED and cannot be redriven",
+    "RUNNING": "Execution is RUNNING and cannot be redriven",
+}
+
+
+def redrive_fields(described: dict[str, Any]) -> dict[str, Any]:
+    """DescribeExecution's input/output details and redrive fields, as AWS returns them."""
+    status = str(getattr(described.get("status"), "value", described.get("status")))
+    if "input" in described:
+        described.setdefault("inputDetails", {"included": True})
+    if "output" in described:
+        described["outputDetails"] = {"included": True}
+    described["redriveCount"] = 0
+    if status in ("FAILED", "ABORTED", "TIMED_OUT"):
+        described["redriveStatus"] = "REDRIVABLE"
+    else:
+        described["redriveStatus"] = "NOT_REDRIVABLE"
+        described["redriveStatusReason"] = _REDRIVE_REASONS.get(
+            status, f"Execution is {status} and cannot be redriven"
+        )
+    return described

@@ -83,6 +83,7 @@ from lablib.stepfunctions.semantics import (
     Target,
     express_arn,
     is_express_arn,
+    redrive_fields,
     sync_billing,
 )
 
@@ -651,30 +652,6 @@ def _start_sync(backend: Any, state_machine_arn: str, name: str | None, data: st
     )
     execution.start()  # runs the program on this thread
     return execution.to_start_sync_execution_output()
-
-
-_REDRIVE_REASONS = {
-    "SUCCEEDED": "Execution is SUCCEEDED and cannot be redriven",
-    "RUNNING": "Execution is RUNNING and cannot be redriven",
-}
-
-
-def redrive_fields(described: dict[str, Any]) -> dict[str, Any]:
-    """DescribeExecution's input/output details and redrive fields, as AWS returns them."""
-    status = str(getattr(described.get("status"), "value", described.get("status")))
-    if "input" in described:
-        described.setdefault("inputDetails", {"included": True})
-    if "output" in described:
-        described["outputDetails"] = {"included": True}
-    described["redriveCount"] = 0
-    if status in ("FAILED", "ABORTED", "TIMED_OUT"):
-        described["redriveStatus"] = "REDRIVABLE"
-    else:
-        described["redriveStatus"] = "NOT_REDRIVABLE"
-        described["redriveStatusReason"] = _REDRIVE_REASONS.get(
-            status, f"Execution is {status} and cannot be redriven"
-        )
-    return described
 
 
 def _patch_responses() -> None:
