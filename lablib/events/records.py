@@ -1,5 +1,9 @@
 """Event records in AWS's shapes, one builder per source (used by the delivery code and by
-``samples``). Field names and nesting follow the AWS Lambda developer guide's examples."""
+``samples``). Field names and nesting follow the AWS Lambda developer guide's examples.
+
+Also the plain forms the moto bridge (``lablib.aws.moto_bridge.events``) gives what it reads:
+an S3 notification configuration (``plain_notification``) and DynamoDB stream images in AWS's
+wire shape (``wire``, ``item_size``, ``epoch_seconds``)."""
 
 from __future__ import annotations
 
@@ -88,6 +92,39 @@ def s3_from_moto(body: dict[str, Any]) -> dict[str, Any]:
         record["eventTime"] = raw.get("eventTime", record["eventTime"])
         records.append(record)
     return {"Records": records}
+
+
+def plain_notification(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """moto's parsed XML -> [{kind, id, arn, events, prefix, suffix}]."""
+    kinds = {
+        "CloudFunctionConfiguration": ("lambda", "CloudFunction"),
+        "QueueConfiguration": ("sqs", "Queue"),
+        "TopicConfiguration": ("sns", "Topic"),
+    }
+    out = []
+    for key, (kind, arn_key) in kinds.items():
+        entries = config.get(key) or []
+        if isinstance(entries, dict):
+            entries = [entries]
+        for entry in entries:
+            events = entry.get("Event") or []
+            if isinstance(events, str):
+                events = [events]
+            rules = ((entry.get("Filter") or {}).get("S3Key") or {}).get("FilterRule") or []
+            if isinstance(rules, dict):
+                rules = [rules]
+            values = {str(r.get("Name", "")).lower(): str(r.get("Value", "")) for r in rules}
+            out.append(
+                {
+                    "kind": kind,
+                    "id": entry.get("Id", ""),
+                    "arn": entry.get(arn_key, ""),
+                    "events": list(events),
+                    "prefix": values.get("prefix", ""),
+                    "suffix": values.get("suffix", ""),
+                }
+            )
+    return out
 
 
 # -- SNS --------------------------------------------------------------------------------------
@@ -210,6 +247,58 @@ def dynamodb_record(
         "dynamodb": dynamodb,
         "eventSourceARN": stream_arn,
     }
+
+
+def wire(value: Any) -> Any:
+    """Binary attributes (B, BS, nested in M/L) as base64 text, as AWS sends them: a record
+    with raw bytes could not be serialised, and the poller would retry it forever."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode()
+    if isinstance(value, dict):
+        return {key: wire(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [wire(item) for item in value]
+    return value
+
+
+def item_size(item: dict[str, Any]) -> int:
+    """DynamoDB's item size rule: attribute name bytes plus value bytes."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+
+
+def _value_size(value: Any) -> int:
+    if not isinstance(value, dict) or len(value) != 1:
+        return 0
+    kind, inner = next(iter(value.items()))
+    if kind == "S":
+        return len(str(inner).encode())
+    if kind == "B":
+        return len(base64.b64decode(inner)) if isinstance(inner, str) else len(inner)
+    if kind == "N":
+        digits = str(inner).lstrip("-").replace(".", "").strip("0") or "0"
+        return (len(digits) + 1) // 2 + 1
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind in ("SS", "NS", "BS"):
+        return sum(_value_size({kind[0]: element}) for element in inner)
+    if kind == "L":
+        return 3 + sum(1 + _value_size(element) for element in inner)
+    if kind == "M":
+        return 3 + sum(1 + len(k.encode()) + _value_size(v) for k, v in inner.items())
+    return 0
+
+
+def epoch_seconds(value: Any) -> float:
+    if isinstance(value, datetime):
+        from calendar import timegm
+
+        return timegm(value.utctimetuple()) + value.microsecond / 1e6
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        import time
+
+        return time.time()
 
 
 # -- EventBridge ------------------------------------------------------------------------------

@@ -11,13 +11,11 @@ What it does:
 
 from __future__ import annotations
 
-import base64
 import copy
 import functools
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from moto.awslambda.exceptions import InvalidParameterValueException
@@ -37,6 +35,7 @@ from moto.sns.models import Subscription
 from moto.sqs.models import sqs_backends
 
 from lablib.aws.moto_bridge import events_targets
+from lablib.events import records
 
 ACCOUNT = DEFAULT_ACCOUNT_ID
 # (source, function_arn, source_arn, payload) -> None
@@ -186,7 +185,7 @@ def _patch_push_sources() -> None:
         self.get_bucket(bucket_name)
         validate = _hooks["s3"]
         if validate is not None:
-            problem = validate(bucket_name, _plain_notification(config))
+            problem = validate(bucket_name, records.plain_notification(config))
             if problem:
                 message, name, value = problem
                 raise InvalidArgumentError(message, name, value)
@@ -289,39 +288,6 @@ def _patch_push_sources() -> None:
         _push("logs", function_arn, group_arn, payload)
 
     LambdaBackend.send_log_event = send_log_event  # type: ignore[method-assign]
-
-
-def _plain_notification(config: dict[str, Any]) -> list[dict[str, Any]]:
-    """moto's parsed XML -> [{kind, id, arn, events, prefix, suffix}]."""
-    kinds = {
-        "CloudFunctionConfiguration": ("lambda", "CloudFunction"),
-        "QueueConfiguration": ("sqs", "Queue"),
-        "TopicConfiguration": ("sns", "Topic"),
-    }
-    out = []
-    for key, (kind, arn_key) in kinds.items():
-        entries = config.get(key) or []
-        if isinstance(entries, dict):
-            entries = [entries]
-        for entry in entries:
-            events = entry.get("Event") or []
-            if isinstance(events, str):
-                events = [events]
-            rules = ((entry.get("Filter") or {}).get("S3Key") or {}).get("FilterRule") or []
-            if isinstance(rules, dict):
-                rules = [rules]
-            values = {str(r.get("Name", "")).lower(): str(r.get("Value", "")) for r in rules}
-            out.append(
-                {
-                    "kind": kind,
-                    "id": entry.get("Id", ""),
-                    "arn": entry.get(arn_key, ""),
-                    "events": list(events),
-                    "prefix": values.get("prefix", ""),
-                    "suffix": values.get("suffix", ""),
-                }
-            )
-    return out
 
 
 # -- reading: functions and mappings --------------------------------------------------------
@@ -600,11 +566,11 @@ def ddb_records(stream_arn: str, after: int, limit: int) -> list[dict[str, Any]]
     out = []
     for index in range(max(after + 1, 0), min(len(items), after + 1 + limit)):
         raw = items[index].to_json()
-        dynamodb = _wire(dict(raw["dynamodb"]))
+        dynamodb = records.wire(dict(raw["dynamodb"]))
         dynamodb["SizeBytes"] = sum(
-            _item_size(dynamodb.get(part) or {}) for part in ("Keys", "NewImage", "OldImage")
+            records.item_size(dynamodb.get(part) or {}) for part in ("Keys", "NewImage", "OldImage")
         )
-        arrival = _epoch(dynamodb.get("ApproximateCreationDateTime"))
+        arrival = records.epoch_seconds(dynamodb.get("ApproximateCreationDateTime"))
         out.append(
             {
                 "seq": index,
@@ -615,58 +581,6 @@ def ddb_records(stream_arn: str, after: int, limit: int) -> list[dict[str, Any]]
             }
         )
     return out
-
-
-def _wire(value: Any) -> Any:
-    """Binary attributes (B, BS, nested in M/L) as base64 text, as AWS sends them: a record
-    with raw bytes could not be serialised, and the poller would retry it forever."""
-    if isinstance(value, bytes | bytearray):
-        return base64.b64encode(bytes(value)).decode()
-    if isinstance(value, dict):
-        return {key: _wire(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_wire(item) for item in value]
-    return value
-
-
-def _item_size(item: dict[str, Any]) -> int:
-    """DynamoDB's item size rule: attribute name bytes plus value bytes."""
-    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
-
-
-def _value_size(value: Any) -> int:
-    if not isinstance(value, dict) or len(value) != 1:
-        return 0
-    kind, inner = next(iter(value.items()))
-    if kind == "S":
-        return len(str(inner).encode())
-    if kind == "B":
-        return len(base64.b64decode(inner)) if isinstance(inner, str) else len(inner)
-    if kind == "N":
-        digits = str(inner).lstrip("-").replace(".", "").strip("0") or "0"
-        return (len(digits) + 1) // 2 + 1
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind in ("SS", "NS", "BS"):
-        return sum(_value_size({kind[0]: element}) for element in inner)
-    if kind == "L":
-        return 3 + sum(1 + _value_size(element) for element in inner)
-    if kind == "M":
-        return 3 + sum(1 + len(k.encode()) + _value_size(v) for k, v in inner.items())
-    return 0
-
-
-def _epoch(value: Any) -> float:
-    if isinstance(value, datetime):
-        from calendar import timegm
-
-        return timegm(value.utctimetuple()) + value.microsecond / 1e6
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        import time
-
-        return time.time()
 
 
 # -- EventBridge schedules -----------------------------------------------------------------
