@@ -85,7 +85,7 @@ def _mapping_update_refusal(
     region: str, uuid: str, body: dict[str, Any]
 ) -> tuple[int, str, str] | None:
     """UpdateEventSourceMapping checks the result as CreateEventSourceMapping does."""
-    from lablib.aws.moto_bridge import events as bridge_events
+    from lablib.aws.moto_bridge import event_sources as bridge_events
 
     current = bridge_events.get_mapping(region, uuid)
     if current is None or ":sqs:" not in str(current.get("EventSourceArn")):

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lablib.aws import moto_bridge
-from lablib.aws.moto_bridge import events as bridge
+from lablib.aws.moto_bridge import event_sources as bridge
 
 INTERNAL_ERROR = "PROBLEM: internal Lambda error. Please contact Lambda customer support."
 NAMESPACE = "LabLib/EventSources"

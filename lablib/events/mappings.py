@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Protocol
 
-from lablib.aws.moto_bridge import events as bridge
+from lablib.aws.moto_bridge import event_sources as bridge
 from lablib.events import filters
 
 SYNC_INTERVAL_S = 0.05

@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from lablib.aws import moto_bridge
-from lablib.aws.moto_bridge import events as bridge
+from lablib.aws.moto_bridge import event_sources as bridge
 
 DIAGNOSTICS_GROUP = "/lablib/event-sources"
 DIAGNOSTICS_STREAM = "delivery-denied"

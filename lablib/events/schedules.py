@@ -14,7 +14,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from lablib.aws.moto_bridge import events as bridge
+from lablib.aws.moto_bridge import event_sources as bridge
 from lablib.events import records
 
 TICK_S = 0.02

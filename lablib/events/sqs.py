@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from lablib.aws import moto_bridge
-from lablib.aws.moto_bridge import events as bridge
+from lablib.aws.moto_bridge import event_sources as bridge
 from lablib.events import filters
 from lablib.events.health import PollerHealth
 from lablib.runtime.model import RuntimeUnavailable, Throttled

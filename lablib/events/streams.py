@@ -27,7 +27,7 @@ from typing import Any
 import boto3
 
 from lablib.aws import moto_bridge
-from lablib.aws.moto_bridge import events as bridge
+from lablib.aws.moto_bridge import event_sources as bridge
 from lablib.events import filters, records
 from lablib.events.health import PollerHealth
 from lablib.events.sqs import failed_message_ids

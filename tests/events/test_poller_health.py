@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from lablib.aws.moto_bridge import events as bridge
+from lablib.aws.moto_bridge import event_sources as bridge
 from lablib.events import health
 from tests.events.conftest import unique, wait_for
 
