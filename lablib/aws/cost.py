@@ -8,7 +8,9 @@ lablib's clients refuse calls past :data:`MAX_CALLS` for the lab (:class:`CallBu
 call is counted at its dearest (an invoke running to its timeout at its memory, retried
 twice when asynchronous), plus hourly resources kept for :data:`HOURS` hours.
 :func:`differences` lists the cells whose behaviour differs on real AWS (the lab clock,
-timings, local-only views), so the learner knows where to expect other numbers.
+timings, local-only helpers), so the learner knows where to expect other numbers: the notebook
+marks each such cell with the tag ``on-real-aws`` and a first line ``# On real AWS: <what
+differs>``, and the list is read from those markers, so it says what the notebook shows.
 """
 
 from __future__ import annotations
@@ -190,23 +192,90 @@ def estimate(lab_plan: Plan, max_calls: int = MAX_CALLS, hours: int = HOURS) -> 
     return Estimate(lab_plan, bound, lines)
 
 
-# Markers of cells that behave differently on real AWS, and why.
-_DIFFERENT: list[tuple[str, str]] = [
+# What makes a cell suspect of behaving differently on real AWS. Only a hint: the notebook's
+# own markers (:data:`TAG`, :data:`NOTE`) say which cells differ; tests/realaws checks that
+# every suspect is either marked or says why it runs the same (:data:`SAME_KEY`).
+_SUSPECT: list[tuple[str, str]] = [
     (r"\bclock\b|CLOCK_SCALE", "lab clock: real AWS waits minutes where the lab waits seconds"),
     (r"\bnb\.timeline\(|\bnb\.invocations\(|report_table", "reads the local AWS's own records"),
-    (r"\bfidelity\b", "fidelity view: only the local AWS has it"),
+    (r"\bfidelity\b|/_lablib/", "fidelity view: only the local AWS has it"),
     (r"time\.sleep\(|perf_counter\(|_ms\b", "timing: real AWS latencies and cold starts differ"),
     (r"\bcheck\(", "exercise check: reads state the local AWS keeps"),
+    (r"_user_request_|set_learning_mode|LABLIB_\w+", "a local-only URL, switch or setting"),
 ]
+TAG = "on-real-aws"  # the cell tag of a cell that differs on real AWS
+NOTE = "# On real AWS: "  # its first line (after a %% cell magic, the second) says how
+SAME_KEY = "same_on_real_aws"  # cell metadata["lablib"][SAME_KEY]: why a suspect runs the same
+
+
+@dataclass(frozen=True)
+class Marked:
+    """A code cell marked as differing on real AWS: its number (code cells from 1), the
+    step it is in (the last Markdown heading above it) and its note ("" when missing)."""
+
+    number: int
+    step: str
+    note: str
+
+
+def _cells(notebook: Path) -> list[dict[str, Any]]:
+    return list(json.loads(notebook.read_text())["cells"])
+
+
+def note_of(source: str) -> str:
+    """The text after ``# On real AWS:`` on the cell's first line (its second after a cell
+    magic), or ""."""
+    lines = source.splitlines()
+    if lines and lines[0].startswith("%%"):
+        lines = lines[1:]
+    first = lines[0] if lines else ""
+    return first[len(NOTE) :].strip() if first.startswith(NOTE) else ""
+
+
+def marked(notebook: Path) -> list[Marked]:
+    """The code cells tagged :data:`TAG`, with their notes, in notebook order."""
+    out, number, step = [], 0, ""
+    for cell in _cells(notebook):
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "markdown":
+            headings = re.findall(r"^#{1,3} +(.+?) *$", source, re.M)
+            step = headings[-1] if headings else step
+            continue
+        if cell["cell_type"] != "code":
+            continue
+        number += 1
+        if TAG in cell.get("metadata", {}).get("tags", []):
+            out.append(Marked(number, step, note_of(source)))
+    return out
 
 
 def differences(notebook: Path) -> list[tuple[int, str]]:
-    """(code cell number from 1, reason) for each cell that differs on real AWS."""
+    """(code cell number from 1, the cell's own ``# On real AWS:`` note) for each cell the
+    notebook marks as differing on real AWS (tag :data:`TAG`)."""
+    return [(cell.number, cell.note) for cell in marked(notebook)]
+
+
+def suspects(notebook: Path) -> list[tuple[int, str]]:
+    """(code cell number from 1, why) for each cell whose code suggests it may differ on real
+    AWS (:data:`_SUSPECT`); a check on the markers, not what the learner is shown."""
     out = []
     for number, source in enumerate(_code_cells(notebook), start=1):
-        reasons = [why for pattern, why in _DIFFERENT if re.search(pattern, source)]
+        reasons = [why for pattern, why in _SUSPECT if re.search(pattern, source)]
         if reasons:
             out.append((number, "; ".join(reasons)))
+    return out
+
+
+def same_on_real_aws(notebook: Path) -> dict[int, str]:
+    """Code cell number -> why it runs the same on real AWS (cell metadata, for suspects)."""
+    out, number = {}, 0
+    for cell in _cells(notebook):
+        if cell["cell_type"] != "code":
+            continue
+        number += 1
+        why = cell.get("metadata", {}).get("lablib", {}).get(SAME_KEY)
+        if why is not None:
+            out[number] = str(why)
     return out
 
 

@@ -153,6 +153,10 @@ def describe_lab(real: RealAWS, max_calls: int) -> str:
             "counts functions at Lambda's defaults, 128 MB and 3 s)"
         )
     real.estimate = cost.estimate(cost.plan(notebook), max_calls)
-    lines = [real.estimate.render(), f"Cells of {notebook.name} that differ on real AWS:"]
-    lines += [f"  cell {number}: {why}" for number, why in cost.differences(notebook)]
+    lines = [
+        real.estimate.render(),
+        f"Cells of {notebook.name} that differ on real AWS (tagged {cost.TAG!r}; each starts "
+        f"with the line {cost.NOTE.strip()!r} saying what to expect):",
+    ]
+    lines += [f"  cell {c.number} ({c.step}): {c.note}" for c in cost.marked(notebook)]
     return "\n".join(lines)

@@ -37,7 +37,8 @@ def counts(path: Path) -> dict[str, int]:
         "predictions": len(asked & revealed),
         "learner_cells": sum("# BEGIN SOLUTION" in s for s in code),
         "exercises": sum(bool(re.match(r"## Exercise \d+:", text(c))) for c in all_cells),
-        "checks": sum(bool(re.match(r"check\(\"", s.strip())) for s in code),
+        # a check cell may open with its "# On real AWS:" note (tests/realaws/test_markers.py)
+        "checks": sum(bool(re.search(r"^check\(\"", s, re.M)) for s in code),
         "checkpoints": sum("# Checkpoint, step" in s for s in code),
     }
 

@@ -52,10 +52,25 @@ def test_plan_reads_functions_and_creates_from_the_code(tmp_path: Path) -> None:
     assert found.upper_bound_usd == pytest.approx(1000 * call + shard)
     text = found.render()
     assert "demo-magic 256 MB/10 s" in text and "upper bound" in text and "1,000" in text
-    assert cost.differences(lab) == [
+    assert cost.suspects(lab) == [
         (4, "lab clock: real AWS waits minutes where the lab waits seconds; "
             "timing: real AWS latencies and cold starts differ")
     ]  # fmt: skip
+    assert cost.differences(lab) == []  # a suspect is not a difference until the lab marks it
+
+
+def test_differences_are_the_cells_the_notebook_marks(tmp_path: Path) -> None:
+    lab = notebook(tmp_path / "07-demo.ipynb", "x = 1", "# On real AWS: x\ny = 2", "z = 3")
+    cells = json.loads(lab.read_text())
+    cells["cells"].insert(0, {"cell_type": "markdown", "source": "## Step 1: Demo", "metadata": {}})
+    cells["cells"][1]["metadata"]["tags"] = [cost.TAG]  # a tag without a note: listed, note ""
+    cells["cells"][3]["metadata"]["tags"] = ["remove-output", cost.TAG]
+    cells["cells"][3]["source"] = (
+        "%%lambda demo\n# On real AWS: takes longer\ndef handler(e, c): pass"
+    )
+    lab.write_text(json.dumps(cells))
+    assert cost.differences(lab) == [(1, ""), (3, "takes longer")]  # cell 2: a note, no tag
+    assert cost.marked(lab)[1] == cost.Marked(3, "Step 1: Demo", "takes longer")
 
 
 def test_every_lab_has_an_estimate_under_ten_dollars() -> None:
@@ -82,7 +97,12 @@ def test_connect_shows_the_estimate_before_anything_is_created(
         assert len(said) == 1
         assert "Cost estimate for lab 'lambda-invocation'" in said[0]
         assert "li-limits 512 MB/5 s" in said[0]
-        assert "Cells of 01-lambda-invocation.ipynb that differ on real AWS:" in said[0]
+        assert "Cells of 01-lambda-invocation.ipynb that differ on real AWS" in said[0]
+        shown = cost.marked(ROOT / "labs" / "01-lambda-invocation.ipynb")
+        for cell in shown:  # every note the notebook shows, with its cell and step
+            assert f"  cell {cell.number} ({cell.step}): {cell.note}\n" in said[0] + "\n"
+        listed = [line for line in said[0].splitlines() if line.startswith("  cell ")]
+        assert len(listed) == len(shown) > 0
         assert real.estimate is not None and 0 < real.estimate.upper_bound_usd < 5
         assert f"${real.estimate.upper_bound_usd:.2f}" in said[0]
     finally:
