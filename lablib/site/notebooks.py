@@ -6,6 +6,8 @@ LABLIB_DOCS_EXECUTE=1) the notebook runs first with nbclient, so the page shows 
 Cell tags the renderer understands:
   remove-cell, remove-input, remove-output   leave that part out of the page
   hint, solution                             fold the cell into a collapsed box
+  on-real-aws                                the cell differs on real AWS: its first line
+                                             ``# On real AWS: ...`` is also shown above it
 
 Exercise cells (``# BEGIN SOLUTION`` ... ``# END SOLUTION``) show the learner's stub in the
 clear and the solution folded under "Solution". Cells calling ``quiz_widget(`` become a link to
@@ -21,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lablib.aws.cost import TAG as REAL_AWS_TAG
+from lablib.aws.cost import note_of
 from lablib.exercises.learner import BEGIN, END, HEADING, LearnerError, strip_source
 from lablib.quiz.links import CONCEPT_RE, concept_anchor
 
@@ -145,6 +149,20 @@ def _exercise(source: str, title: str, outputs: str) -> str:
     return f'{_fence(stub, "python")}\n\n??? success "Solution"\n\n{_indent(solution)}'
 
 
+def _real_aws_note(source: str) -> str:
+    """A marked cell's ``# On real AWS:`` note, shown above its code (issue #26)."""
+    note = note_of(source) or "this step behaves differently on a real account"
+    # Markdown outside `code` spans: escape what would start emphasis, attributes or HTML
+    parts = re.split(r"(`[^`]*`)", note)
+    text = "".join(
+        part
+        if part.startswith("`")
+        else re.sub(r"([_*{}\[\]\\])", r"\\\1", part).replace("<", "&lt;")
+        for part in parts
+    )
+    return f'<p class="nb-real-aws" markdown="1">**On real AWS:** {text}</p>'
+
+
 def _cell(
     cell: Any, lab_ids: tuple[str, ...], lab: str | None = None, exercise: str = "exercise"
 ) -> str:
@@ -172,9 +190,11 @@ def _cell(
         shown = "remove-output" not in tags
         outs = [_output(o) for o in cell.get("outputs", [])] if shown else []
         block = _exercise(source, exercise, "\n\n".join(p for p in outs if p))
+        if block and REAL_AWS_TAG in tags:
+            return f"{_real_aws_note(source)}\n\n{block}"
         if block:
             return block
-    parts: list[str] = []
+    parts: list[str] = [_real_aws_note(source)] if REAL_AWS_TAG in tags else []
     if "remove-input" not in tags and source.strip():
         parts.append(_fence(source, "python"))
     if "remove-output" not in tags:

@@ -73,3 +73,18 @@ def test_the_learner_copy_keeps_the_markers(lab: Path, tmp_path: Path) -> None:
     copy = make_learner(lab, tmp_path).path
     assert cost.marked(copy) == cost.marked(lab)
 
+
+def test_the_site_page_shows_each_note_above_its_cell() -> None:
+    from lablib.site.catalog import LAB_IDS
+    from lablib.site.notebooks import render_notebook
+
+    lab = ROOT / "labs" / "04-versions-aliases.ipynb"
+    page = render_notebook(lab, LAB_IDS).markdown
+    shown = [line for line in page.splitlines() if line.startswith('<p class="nb-real-aws"')]
+    assert len(shown) == len(cost.marked(lab))
+    assert (
+        '<p class="nb-real-aws" markdown="1">**On real AWS:** the stage URL is '
+        "https://\\{api\\_id\\}.execute-api.\\{region\\}.amazonaws.com/\\{stage\\}/, not the local "
+        "\\{aws.endpoint\\}/restapis/.../\\_user\\_request\\_/ path</p>\n\n``` python\n"
+        "# On real AWS: the stage URL is"
+    ) in page
