@@ -46,7 +46,7 @@ def check_rollback(fb: Feedback, response: Any = ...) -> None:
         "alias PROD points at version 1 only",
         expected="FunctionVersion 1, no AdditionalVersionWeights",
         got=f"FunctionVersion {alias['FunctionVersion']}, weights {weights or 'none'}",
-        hint="lam.update_alias(FunctionName=..., Name='PROD', FunctionVersion='1')",
+        hint=_rollback_hint(alias["FunctionVersion"], weights),
     )
     out = lam.invoke(FunctionName=FUNCTION, Qualifier="PROD", Payload=b'{"order": 7}')
     body = json.loads(out["Payload"].read())
@@ -55,6 +55,28 @@ def check_rollback(fb: Feedback, response: Any = ...) -> None:
         "a call through PROD runs version 1 and succeeds",
         expected="ExecutedVersion 1, no FunctionError",
         got=f"ExecutedVersion {out['ExecutedVersion']}, {body}",
+    )
+
+
+def _rollback_hint(version: str, weights: dict[str, float]) -> str:
+    """What the alias says about the slip: still on the bad version, on $LATEST, version 1
+    with weights left over, or a newly published version instead of the known good one."""
+    fix = "lam.update_alias(FunctionName=..., Name='PROD', FunctionVersion='1')"
+    if version == "1":
+        return (
+            f"version 1 is right, but AdditionalVersionWeights {weights} still sends calls "
+            "elsewhere: also pass RoutingConfig={'AdditionalVersionWeights': {}}"
+        )
+    if version == "$LATEST":
+        return (
+            "$LATEST is the editable code, not a release: a rollback points PROD at the "
+            f"published version that was good: {fix}"
+        )
+    if version == "2":
+        return f"PROD still runs the bad version 2 (callers keep calling PROD): {fix}"
+    return (
+        f"version {version} is a new publish, not the release known to be good: roll back "
+        f"to version 1: {fix}"
     )
 
 
@@ -71,17 +93,51 @@ def check_weighted(fb: Feedback, counts: Any = ...) -> None:
         "BETA points at version 1 with 25 % on version 2",
         expected="FunctionVersion 1, AdditionalVersionWeights {'2': 0.25}",
         got=f"FunctionVersion {alias['FunctionVersion']}, weights {weights}",
-        hint="weights are fractions (0.25), and the extra version goes in RoutingConfig",
+        hint=_weighted_hint(lam, alias["FunctionVersion"], weights),
     )
     counter = Counter(str(v) for v in seen)
     total = sum(counter.values())
+    hint = "count response['ExecutedVersion'] over a loop of at least 100 invokes"
+    if total >= 100 and set(counter) == {"$LATEST"}:
+        hint = "every call ran $LATEST: invoke with Qualifier='BETA' (the alias routes, "
+        hint += "an unqualified call does not)"
+    elif total and not set(counter) <= {"1", "2", "$LATEST"}:
+        hint = f"{sorted(counter)} are not version numbers: collect response['ExecutedVersion']"
     fb.expect(
         total >= 100 and 0.12 <= counter.get("2", 0) / max(total, 1) <= 0.40,
         "about a quarter of 100+ calls ran version 2 (ExecutedVersion)",
         expected="100 or more calls, 12 %-40 % on version 2",
         got=f"{total} calls: {dict(counter)}",
-        hint="count response['ExecutedVersion'] over a loop of at least 100 invokes",
+        hint=hint,
     )
+
+
+def _weighted_hint(lam: Any, version: str, weights: dict[str, float]) -> str:
+    """Why BETA's routing is off: the split set the other way round, the weight inverted,
+    no weights (a weight of 25 is refused: weights are fractions), or set on another alias."""
+    if version == "2" and weights == {"1": 0.75}:
+        return (
+            "that splits the calls the same way, but backwards: the alias points at the "
+            "stable version 1 and the weight is the new version's share ({'2': 0.25})"
+        )
+    if version == "1" and set(weights) == {"2"}:
+        return (
+            f"the weight is the share that goes to version 2: {weights['2']} is not a "
+            "quarter; use {'2': 0.25}"
+        )
+    if not weights:
+        others = [
+            a["Name"]
+            for a in lam.list_aliases(FunctionName=FUNCTION)["Aliases"]
+            if (a.get("RoutingConfig") or {}).get("AdditionalVersionWeights") == {"2": 0.25}
+        ]
+        if others:
+            return f"the weights are on {', '.join(others)}: this exercise updates BETA"
+        return (
+            "BETA has no AdditionalVersionWeights: RoutingConfig={'AdditionalVersionWeights': "
+            "{'2': 0.25}} (weights are fractions: 25 is refused)"
+        )
+    return "weights are fractions (0.25), and the extra version goes in RoutingConfig"
 
 
 @exercise("versions-aliases/custom-canary", title="A custom 20 % / 2 minute canary config")
@@ -109,8 +165,31 @@ def check_custom_canary(fb: Feedback, name: Any = ...) -> None:
         "a Lambda canary: 20 % first, the rest 2 minutes later",
         expected="TimeBasedCanary {canaryPercentage: 20, canaryInterval: 2}",
         got=f"{info['computePlatform']} {routing}",
-        hint="canaryInterval is in minutes",
+        hint=_canary_hint(config_name, info["computePlatform"], routing),
     )
+
+
+def _canary_hint(name: str, platform: str, routing: dict[str, Any]) -> str:
+    """The slip a config shows: a predefined one, not for Lambda, linear instead of canary,
+    the interval in seconds, or percentage and interval swapped."""
+    canary = routing.get("timeBasedCanary") or {}
+    if name.startswith("CodeDeployDefault."):
+        return (
+            f"{name} is a predefined configuration: create your own with "
+            "cd.create_deployment_config(...) and give its name"
+        )
+    if platform != "Lambda":
+        return f"computePlatform is {platform}: a Lambda deployment needs computePlatform='Lambda'"
+    if routing.get("type") != "TimeBasedCanary":
+        return (
+            f"type {routing.get('type')} is not a canary: TimeBasedCanary shifts 20 % once, "
+            "then the rest in one step"
+        )
+    if canary.get("canaryInterval") == 120:
+        return "canaryInterval is in minutes: 2, not 120 seconds"
+    if canary == {"canaryPercentage": 2, "canaryInterval": 20}:
+        return "percentage and interval are swapped: canaryPercentage=20, canaryInterval=2"
+    return "canaryPercentage=20 (a whole percent), canaryInterval=2 (minutes)"
 
 
 RELEASES = {
