@@ -57,7 +57,9 @@ def _(fb: Feedback, state: Any = None, price_arn: str = "") -> None:
         "the execution succeeds",
         expected="SUCCEEDED",
         got=f"{described['status']} {described.get('error', '')} {described.get('cause', '')}",
-        hint="the Resource must be the price-order function's ARN",
+        hint=_data_flow_failure_hint(
+            state, f"{described.get('error', '')} {described.get('cause', '')}"
+        ),
     )
     output = json.loads(described["output"])
     expected = dict(ORDER, price={"total": 30.0})
@@ -66,9 +68,45 @@ def _(fb: Feedback, state: Any = None, price_arn: str = "") -> None:
         "the output is the whole order plus price.total only",
         expected=json.dumps(expected),
         got=json.dumps(output),
-        hint='ResultSelector {"total.$": "$.total"} keeps one field of the result; '
-        'ResultPath "$.price" puts it beside the input instead of replacing it',
+        hint=_data_flow_hint(output),
     )
+
+
+def _data_flow_failure_hint(state: dict[str, Any], failure: str) -> str:
+    """Why the Price state failed: Parameters used to filter the result (it shapes the input,
+    before the call), or a Resource that is not the price-order function."""
+    if "Parameters" in state and ("States.Runtime" in failure or "JSONPath" in failure):
+        return (
+            "Parameters shapes the function's input, before the call (the order has no "
+            "total): the result is filtered with ResultSelector"
+        )
+    return "the Resource must be the price-order function's ARN"
+
+
+def _data_flow_hint(output: Any) -> str:
+    """What the output shows: the order replaced, the whole result kept, a literal path, or
+    the total put somewhere other than price."""
+    both = (
+        'ResultSelector {"total.$": "$.total"} keeps one field of the result; '
+        'ResultPath "$.price" puts it beside the input instead of replacing it'
+    )
+    if not isinstance(output, dict) or "items" not in output:
+        return (
+            'the result replaced the order (the default ResultPath is "$"): '
+            'ResultPath "$.price" puts it beside the input'
+        )
+    price = output.get("price")
+    if isinstance(price, dict) and price.get("total") == "$.total":
+        return 'a key without ".$" is copied as text: write "total.$": "$.total"'
+    if isinstance(price, dict) and set(price) > {"total"}:
+        return (
+            f"price holds the whole result ({', '.join(sorted(price))}): "
+            'ResultSelector {"total.$": "$.total"} keeps only the total'
+        )
+    extra = sorted(set(output) - set(ORDER) - {"price"})
+    if extra:
+        return f'the result went to {", ".join(extra)}: ResultPath "$.price" names where it goes'
+    return both
 
 
 @exercise("step-functions/retry-catch", title="Tame the flaky payment")
