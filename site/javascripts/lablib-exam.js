@@ -352,9 +352,6 @@
         (result.timedOut ? " · time ran out, the exam was submitted for you" : "") +
         " · time used " + fmtTime(result.timeUsedMs) }),
     ]));
-    // the report opens on the score, not wherever the answer sheet had been scrolled to
-    var top = root.getBoundingClientRect().top + window.scrollY - 64;
-    window.scrollTo(0, Math.max(0, top));
     var table = el("table", { class: "lx-domains" });
     table.appendChild(el("thead", {}, [el("tr", {}, ["Domain", "Weight", "Correct", "Percent", "Result"].map(function (h) {
       return el("th", { text: h });
@@ -401,6 +398,11 @@
     });
     root.appendChild(R.filters(reviewed, ctx.examByCode[attempt.exam]));
     root.appendChild(list);
+    // The report opens on the score, not wherever the answer sheet had been scrolled to.
+    // Scrolled once the whole report is in place: scrolled earlier, while the page was still
+    // short, the browser's scroll anchoring would follow the footer down as the report grew.
+    var top = root.getBoundingClientRect().top + window.scrollY - 64;
+    window.scrollTo(0, Math.max(0, top));
   }
 
   window.LablibExam = { quotas: window.LablibDraw.apportion, draw: draw, score: score, scaledScore: scaledScore };
