@@ -35,6 +35,7 @@ from lablib.runtime.runtime_api import Invocation, RuntimeAPIChannel
 
 INIT_TIMEOUT_S = 10.0
 EXIT_REPORT_WAIT_S = 5.0  # how long a killed environment's exit report may take to arrive
+WATCH_POLL_S = 0.02  # the watchdog's memory sampling period while an invocation runs
 _RESERVED_ENV = {
     "_HANDLER",
     "AWS_REGION",
@@ -158,6 +159,11 @@ class Scheduler:
         self._busy_total = 0
         self._closed = False
         self._told_fallback: set[str] = set()
+        # The watchdog samples memory only while an invocation is in flight; otherwise it
+        # sleeps on this condition until one starts or an idle environment is due to stop.
+        self._wake = threading.Condition(self._lock)
+        self.watchdog_passes = 0  # passes over the environments (tests: none while idle)
+        self.watchdog_parked = False  # waiting for an invocation (or an idle deadline)
         self._watchdog = threading.Thread(target=self._watch, name="lambda-watchdog", daemon=True)
         self._watchdog.start()
 
@@ -214,6 +220,7 @@ class Scheduler:
         self._closed = True
         with self._lock:
             envs = list(self._all.values())
+            self._wake.notify_all()
         for env in envs:
             self._discard(env)
         self._watchdog.join(2)
@@ -231,6 +238,8 @@ class Scheduler:
                 raise Throttled("ConcurrentInvocationLimitExceeded", "Rate Exceeded.")
             self._busy_by_function[fn.name] = busy_fn + 1
             self._busy_total += 1
+            if self.watchdog_parked:
+                self._wake.notify()  # memory sampling starts with the invocation
             pool = self._idle.get(fn.fingerprint)
             while pool:
                 env = pool.pop()
@@ -664,9 +673,13 @@ class Scheduler:
     # -- watchdog: memory limits and idle environments --------------------------------------
     def _watch(self) -> None:
         while not self._closed:
-            time.sleep(0.02)
+            time.sleep(WATCH_POLL_S)
             with self._lock:
+                self._park()
+                if self._closed:
+                    return
                 envs = list(self._all.values())
+                self.watchdog_passes += 1
             now = time.monotonic()
             for env in envs:
                 if env.dead or not env.pid:
@@ -676,6 +689,28 @@ class Scheduler:
                     self.executor.kill(env.pid)
                 elif not env.busy and now - env.last_used > self.idle_seconds:
                     self._discard(env)
+
+    def _park(self) -> None:
+        """With the lock held: while no invocation is in flight, sleep until one starts
+        (``_acquire`` notifies) or the next idle environment is due to stop. Idle, the
+        watchdog costs no CPU at all."""
+        while not self._closed and self._busy_total == 0:
+            now = time.monotonic()
+            due = min(
+                (
+                    e.last_used + self.idle_seconds
+                    for e in self._all.values()
+                    if not (e.busy or e.dead) and e.pid
+                ),
+                default=None,
+            )
+            if due is not None and due < now:
+                break
+            self.watchdog_parked = True
+            try:
+                self._wake.wait(None if due is None else due - now + WATCH_POLL_S)
+            finally:
+                self.watchdog_parked = False
 
 
 _SERVICE_MESSAGE = (
