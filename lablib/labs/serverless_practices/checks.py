@@ -210,7 +210,7 @@ def _(fb: Feedback, key_id: str = "") -> None:
         expected="String parameter /orders/prod/table = orders-prod",
         got=", ".join(f"{n} ({p['Type']})" for n, p in found.items())
         or "no /orders/prod/ parameters",
-        hint='ssm.put_parameter(Name="/orders/prod/table", Value="orders-prod", Type="String")',
+        hint=_stage_hint(ssm, found),
     )
     secret = found.get("/orders/prod/db-password", {})
     fb.expect(
@@ -253,6 +253,26 @@ def _(fb: Feedback, key_id: str = "") -> None:
         got=json.dumps(body)[:300],
         hint="the table value must be exactly orders-prod",
     )
+
+
+def _stage_hint(ssm: Any, found: dict[str, Any]) -> str:
+    """Why /orders/prod/table is missing: made as a SecureString, put under another path than
+    the one the function reads (/orders/<stage>/), or not made at all."""
+    fix = 'ssm.put_parameter(Name="/orders/prod/table", Value="orders-prod", Type="String")'
+    if "/orders/prod/table" in found:
+        return f"the table name is not a secret: make it a plain String: {fix}"
+    elsewhere = [
+        p["Name"]
+        for page in ssm.get_paginator("describe_parameters").paginate()
+        for p in page["Parameters"]
+        if "prod" in p["Name"] and not p["Name"].startswith("/orders/prod/")
+    ]
+    if elsewhere:
+        return (
+            f"found {', '.join(sorted(elsewhere))}, but the function reads "
+            f"/orders/<stage>/ (STAGE=prod): {fix}"
+        )
+    return fix
 
 
 @exercise(f"{LAB}/protect-db", title="Never open more connections than the database has")
