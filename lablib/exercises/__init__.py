@@ -18,7 +18,12 @@ underscores) and register themselves with the decorator::
     @exercise("event-sources/batch-failures", title="Report only the failed messages")
     def _(fb: Feedback, queue_url: str = "") -> None:
         fb.filled(queue_url, "QUEUE_URL")
+        with fb.found(sqs.exceptions.QueueDoesNotExist, "the queue exists", hint=...):
+            attributes = sqs.get_queue_attributes(QueueUrl=queue_url, ...)
         fb.expect(ok, "the poison message went to the DLQ", expected=..., got=..., hint=...)
+
+``fb.found`` reports a missing resource (got: the AWS error code), ``fb.compiles(code)`` a
+handler with a syntax error, and ``fb.fail(...)`` any failure found without a condition.
 
 Learner version: ``python scripts/make_learner.py labs/01-....ipynb`` (or
 :func:`lablib.exercises.learner.make_learner`) writes ``build/learner/<same name>`` with every

@@ -11,9 +11,12 @@ from __future__ import annotations
 import html
 import importlib
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
+
+from botocore.exceptions import ClientError
 
 from .record import record
 
@@ -95,6 +98,9 @@ class _Stop(Exception):
     pass
 
 
+_NO_VALUE: Any = object()
+
+
 class Feedback:
     """Collects the steps of one check; ``expect`` stops the check at the first failure."""
 
@@ -109,6 +115,42 @@ class Feedback:
         self.result.steps.append(step)
         if not ok:
             raise _Stop
+
+    def fail(self, what: str, *, expected: Any = "", got: Any = "", hint: str = "") -> NoReturn:
+        """Record ``what`` as failed with expected/got/hint, and stop the check."""
+        self.expect(False, what, expected=expected, got=got, hint=hint)
+        raise AssertionError("unreachable")  # expect(False, ...) has stopped the check
+
+    @contextmanager
+    def found(
+        self,
+        errors: type[BaseException] | tuple[type[BaseException], ...],
+        what: str,
+        *,
+        expected: Any = "",
+        hint: str = "",
+        value: Any = _NO_VALUE,
+    ) -> Iterator[None]:
+        """Fail the check with ``what`` when the block raises one of ``errors`` (something the
+        exercise needs is missing). ``got`` is the AWS error code (the message of another
+        error), after the learner's ``value`` when one is given."""
+        try:
+            yield
+        except errors as exc:
+            got = error_code(exc) if value is _NO_VALUE else f"{value!r}: {error_code(exc)}"
+            self.fail(what, expected=expected, got=got, hint=hint)
+
+    def compiles(self, code: str, hint: str = "fix the syntax error") -> None:
+        """Fail unless the learner's handler ``code`` is valid Python."""
+        try:
+            compile(code, "app.py", "exec")
+        except SyntaxError as exc:
+            self.fail(
+                "the handler compiles",
+                expected="valid Python",
+                got=f"line {exc.lineno}: {exc.msg}",
+                hint=hint,
+            )
 
     def filled(self, value: Any, name: str, kind: type | tuple[type, ...] | None = None) -> Any:
         """Fail unless the learner replaced the ``...`` placeholder of ``name`` (with a value
@@ -138,6 +180,11 @@ class Feedback:
     def note(self, what: str) -> None:
         """Record a passed step (something the check verified without a condition)."""
         self.result.steps.append(Step(what, True))
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a ClientError, or the message of another (e.g. botocore) error."""
+    return str(exc.response["Error"]["Code"]) if isinstance(exc, ClientError) else str(exc)
 
 
 def _number(text: str) -> float | None:

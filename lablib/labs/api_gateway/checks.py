@@ -55,8 +55,7 @@ def _diagnose_proxy_reply(fb: Feedback, name: str) -> None:
     if answer.get("FunctionError"):
         detail = reply if not isinstance(reply, dict) else reply.get("errorMessage", reply)
         kind = reply.get("errorType", "") if isinstance(reply, dict) else ""
-        fb.expect(
-            False,
+        fb.fail(
             "the handler returns without an error",
             expected="a reply (API Gateway turns a function error into 502 Internal server error)",
             got=f"{kind}: {detail}"[:140] + " (clients get 502 Internal server error)",
@@ -101,16 +100,7 @@ def _diagnose_proxy_reply(fb: Feedback, name: str) -> None:
 @exercise("api-gateway/proxy-response", title="Return what a proxy integration expects")
 def check_proxy_response(fb: Feedback, code: str = "") -> None:
     fb.filled(code if isinstance(code, str) and code.strip() else ..., "FIXED_HANDLER")
-    try:
-        compile(code, "app.py", "exec")
-    except SyntaxError as exc:
-        fb.expect(
-            False,
-            "the handler compiles",
-            expected="valid Python",
-            got=f"line {exc.lineno}: {exc.msg}",
-            hint="fix the syntax error in FIXED_HANDLER",
-        )
+    fb.compiles(code, hint="fix the syntax error in FIXED_HANDLER")
     name = f"ag-fixed-{uuid.uuid4().hex[:8]}"
     from lablib.notebook import deploy_code
 

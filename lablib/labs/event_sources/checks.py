@@ -104,8 +104,7 @@ def _diagnose_reply(fb: Feedback, error: str | None, reply: Any) -> None:
             why = "that is the receiptHandle; Lambda needs the messageId"
         else:
             why = "it is not the messageId of any record"
-        fb.expect(
-            False,
+        fb.fail(
             "each itemIdentifier is a record's messageId",
             expected="record['messageId'], here 'm-3'",
             got=f"{which}: {why}",
@@ -122,24 +121,10 @@ def _diagnose_reply(fb: Feedback, error: str | None, reply: Any) -> None:
     )
 
 
-def _code(exc: Exception) -> str:
-    """The AWS error code of a ClientError, or the message of a local botocore error."""
-    return str(exc.response["Error"]["Code"]) if isinstance(exc, ClientError) else str(exc)
-
-
 @exercise("event-sources/partial-batch", title="Return only the failed messages")
 def check_partial_batch(fb: Feedback, code: str = "") -> None:
     fb.filled(code if code else ..., "PARTIAL_HANDLER")
-    try:
-        compile(code, "app.py", "exec")
-    except SyntaxError as exc:
-        fb.expect(
-            False,
-            "the handler compiles",
-            expected="valid Python",
-            got=f"line {exc.lineno}: {exc.msg}",
-            hint="fix the syntax error",
-        )
+    fb.compiles(code)
     lam, sqs = client("lambda"), client("sqs")
     tag = uuid.uuid4().hex[:6]
     name = f"es-ex-partial-{tag}"
@@ -213,17 +198,14 @@ def check_s3_permission(
     fb: Feedback, bucket: str = "", function: str = "", results: str = ""
 ) -> None:
     lam, s3 = client("lambda"), client("s3")
-    try:
+    with fb.found(
+        (ClientError, BotoCoreError),
+        f"function {function} and bucket {bucket} exist",
+        expected="the function and the bucket created at the top of the exercise cell",
+        hint="run the whole exercise cell (it creates both) before the check",
+    ):
         lam.get_function_configuration(FunctionName=function)
         s3.head_bucket(Bucket=bucket)
-    except (ClientError, BotoCoreError) as exc:
-        fb.expect(
-            False,
-            f"function {function} and bucket {bucket} exist",
-            expected="the function and the bucket created at the top of the exercise cell",
-            got=_code(exc),
-            hint="run the whole exercise cell (it creates both) before the check",
-        )
     try:
         policy = json.loads(lam.get_policy(FunctionName=function)["Policy"])
     except lam.exceptions.ResourceNotFoundException:
@@ -285,17 +267,14 @@ def check_unblock_shard(
     fb: Feedback, mapping_uuid: str = "", results: str = "", destination: str = ""
 ) -> None:
     lam = client("lambda")
-    try:
+    with fb.found(
+        (ClientError, BotoCoreError),
+        "the mapping EX_MAPPING exists",
+        expected="the UUID of the mapping the exercise cell created",
+        hint="update the mapping, do not delete it; run the exercise cell again to recreate it",
+        value=mapping_uuid,
+    ):
         config = lam.get_event_source_mapping(UUID=str(mapping_uuid))
-    except (ClientError, BotoCoreError) as exc:
-        fb.expect(
-            False,
-            "the mapping EX_MAPPING exists",
-            expected="the UUID of the mapping the exercise cell created",
-            got=f"{mapping_uuid!r}: {_code(exc)}",
-            hint="update the mapping, do not delete it; run the exercise cell again to recreate it",
-        )
-        raise AssertionError("unreachable") from None
     fb.expect(
         config.get("BisectBatchOnFunctionError") is True,
         "bisect is on",

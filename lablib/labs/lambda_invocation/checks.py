@@ -29,24 +29,15 @@ def _invoke(name: str, payload: Any) -> tuple[str | None, Any]:
 
 def _exists(fb: Feedback, name: str, cell: str) -> dict[str, Any]:
     lam = client("lambda")
-    try:
+    with fb.found(
+        lam.exceptions.ResourceNotFoundException,
+        f"function {name} exists",
+        expected=f"a function named {name}",
+        hint=f"run the {cell} cell first",
+    ):
         config: dict[str, Any] = lam.get_function_configuration(FunctionName=name)
-    except lam.exceptions.ResourceNotFoundException:
-        fb.expect(
-            False,
-            f"function {name} exists",
-            expected=f"a function named {name}",
-            got="ResourceNotFoundException",
-            hint=f"run the {cell} cell first",
-        )
-        raise AssertionError("unreachable") from None
     fb.note(f"function {name} exists")
     return config
-
-
-def _code(exc: Exception) -> str:
-    """The AWS error code of a ClientError, or the message of a local botocore error."""
-    return str(exc.response["Error"]["Code"]) if isinstance(exc, ClientError) else str(exc)
 
 
 @exercise("lambda-invocation/timeout", title="Stop before the timeout, return what is left")
@@ -119,17 +110,13 @@ def check_idempotent(fb: Feedback, table: str = "li-payments") -> None:
         )
         replies.append(body)
     ddb = client("dynamodb")
-    try:
+    with fb.found(
+        ddb.exceptions.ResourceNotFoundException,
+        f"table {table} exists",
+        expected=f"the table {table} of the idempotency step",
+        hint="run the cell of the idempotency step that creates the table, then this check",
+    ):
         items = ddb.scan(TableName=table)["Items"]
-    except ddb.exceptions.ResourceNotFoundException:
-        fb.expect(
-            False,
-            f"table {table} exists",
-            expected=f"the table {table} of the idempotency step",
-            got="ResourceNotFoundException",
-            hint="run the cell of the idempotency step that creates the table, then this check",
-        )
-        raise AssertionError("unreachable") from None
     counts = {
         pid: sum(1 for i in items if i.get("payment_id", {}).get("S") == pid)
         for pid in (payment, other)
@@ -166,19 +153,16 @@ def check_dlq(fb: Feedback, queue_url: Any = ...) -> None:
         got=f"{queue_url!r}: {kind}, not a queue URL",
         hint=url_hint,
     )
-    try:
+    with fb.found(
+        (ClientError, BotoCoreError),
+        "DLQ_URL is the URL of an existing queue",
+        expected="the QueueUrl that sqs.create_queue returned",
+        hint=url_hint,
+        value=queue_url,
+    ):
         arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
             "Attributes"
         ]["QueueArn"]
-    except (ClientError, BotoCoreError) as exc:
-        fb.expect(
-            False,
-            "DLQ_URL is the URL of an existing queue",
-            expected="the QueueUrl that sqs.create_queue returned",
-            got=f"{queue_url!r}: {_code(exc)}",
-            hint=url_hint,
-        )
-        raise AssertionError("unreachable") from None
     fb.note(f"queue {arn.rsplit(':', 1)[-1]} exists")
     config = _exists(fb, FLAKY_FUNCTION, "deploy li-flaky")
     target = (config.get("DeadLetterConfig") or {}).get("TargetArn")

@@ -46,16 +46,13 @@ def _as_list(value: Any) -> list[str]:
 
 
 def _function_exists(fb: Feedback, lam: Any, function: str) -> None:
-    try:
+    with fb.found(
+        lam.exceptions.ResourceNotFoundException,
+        f"function {function} exists",
+        expected=f"function {function}",
+        hint="run the cell above the exercise (it deploys the function) first",
+    ):
         lam.get_function(FunctionName=function)
-    except lam.exceptions.ResourceNotFoundException:
-        fb.expect(
-            False,
-            f"function {function} exists",
-            expected=f"function {function}",
-            got="ResourceNotFoundException",
-            hint="run the cell above the exercise (it deploys the function) first",
-        )
 
 
 @exercise(f"{LAB}/least-privilege", title="Grant the invoice reader exactly what it needs")
@@ -134,17 +131,13 @@ def _(
         hint='an identity policy statement needs "Resource"',
     )
     iam = _aws.client("iam")
-    try:
+    with fb.found(
+        iam.exceptions.NoSuchEntityException,
+        f"role {role} exists",
+        expected=f"role {role}",
+        hint="run the cell above the exercise (it creates the reader and its role) first",
+    ):
         names = iam.list_role_policies(RoleName=role)["PolicyNames"]
-    except iam.exceptions.NoSuchEntityException:
-        fb.expect(
-            False,
-            f"role {role} exists",
-            expected=f"role {role}",
-            got="NoSuchEntity",
-            hint="run the cell above the exercise (it creates the reader and its role) first",
-        )
-        return
     attached = [
         iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"] for name in names
     ]

@@ -230,23 +230,19 @@ def _(fb: Feedback, execution_arn: str = "") -> None:
     try:
         described = wait_for_execution(sfn, execution_arn, timeout=5, progress=False)
     except ExecutionTimeout:
-        fb.expect(
-            False,
+        fb.fail(
             "the approval execution finished",
             expected="SUCCEEDED",
             got="still RUNNING: it waits for an answer to its task token",
             hint="next_request() gives you the message; answer its token with send_task_success",
         )
-        return
     except sfn.exceptions.ExecutionDoesNotExist:
-        fb.expect(
-            False,
+        fb.fail(
             "APPROVAL_EXECUTION is the approval execution",
             expected="the executionArn the cell above the exercise started",
             got=str(execution_arn)[:120],
             hint="run the cell above the exercise again, then your answer",
         )
-        return
     fb.expect(
         described["status"] == "SUCCEEDED",
         "the approval execution finished successfully",

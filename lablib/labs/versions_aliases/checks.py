@@ -21,17 +21,13 @@ def _lambda() -> Any:
 
 
 def _alias(fb: Feedback, lam: Any, name: str) -> dict[str, Any]:
-    try:
+    with fb.found(
+        lam.exceptions.ResourceNotFoundException,
+        f"alias {name} of {FUNCTION} exists",
+        expected=f"alias {name}",
+        hint="run the lab's cells from the top (step 3 creates the aliases), then this one",
+    ):
         found: dict[str, Any] = lam.get_alias(FunctionName=FUNCTION, Name=name)
-    except lam.exceptions.ResourceNotFoundException:
-        fb.expect(
-            False,
-            f"alias {name} of {FUNCTION} exists",
-            expected=f"alias {name}",
-            got="ResourceNotFoundException",
-            hint="run the lab's cells from the top (step 3 creates the aliases), then this one",
-        )
-        raise AssertionError("unreachable") from None
     return found
 
 
@@ -146,17 +142,13 @@ def check_custom_canary(fb: Feedback, name: Any = ...) -> None:
     import boto3
 
     cd = boto3.client("codedeploy")
-    try:
+    with fb.found(
+        cd.exceptions.DeploymentConfigDoesNotExistException,
+        f"deployment config {config_name} exists",
+        expected="create_deployment_config(...) ran",
+        hint="computePlatform='Lambda' and a trafficRoutingConfig of type TimeBasedCanary",
+    ):
         info = cd.get_deployment_config(deploymentConfigName=config_name)["deploymentConfigInfo"]
-    except cd.exceptions.DeploymentConfigDoesNotExistException:
-        fb.expect(
-            False,
-            f"deployment config {config_name} exists",
-            expected="create_deployment_config(...) ran",
-            got="DeploymentConfigDoesNotExistException",
-            hint="computePlatform='Lambda' and a trafficRoutingConfig of type TimeBasedCanary",
-        )
-        return
     routing = info.get("trafficRoutingConfig") or {}
     fb.expect(
         info["computePlatform"] == "Lambda"
@@ -228,8 +220,7 @@ def check_pick_config(fb: Feedback, answers: Any = ...) -> None:
             not given.startswith("CodeDeployDefault.")
             and f"CodeDeployDefault.{given}" in PREDEFINED
         ):
-            fb.expect(
-                False,
+            fb.fail(
                 f"{key}: the full configuration name",
                 expected=f"CodeDeployDefault.{given}",
                 got=given,
