@@ -5,6 +5,7 @@ Each check works only through boto3 and HTTP against the local AWS."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
@@ -22,8 +23,7 @@ def check_selection_pattern(fb: Feedback, api_id: str = "", stage: str = "custom
         "an unknown action answers 404",
         expected="404",
         got=f"{missing.status} {missing.body[:120]}",
-        hint="add an integration response with statusCode 404 whose selectionPattern matches the "
-        "WHOLE errorMessage, e.g. 'NotFound:.*', then create a new deployment",
+        hint=_selection_hint(api_id, stage) if missing.status != 404 else "",
     )
     ok = send("GET", api_id, stage, "/apiname/getcustomers")
     fb.expect(
@@ -33,6 +33,53 @@ def check_selection_pattern(fb: Feedback, api_id: str = "", stage: str = "custom
         got=f"{ok.status} {ok.body[:120]}",
         hint="keep the default integration response (no selectionPattern) for 200",
     )
+
+
+def _selection_hint(api_id: str, stage: str) -> str:
+    """Why /apiname/nosuchaction is not a 404: no 404 integration response, a pattern matched
+    against the error type or only part of the errorMessage, or a change not deployed."""
+    ag = client("apigateway")
+    whole = (
+        "add an integration response with statusCode 404 whose selectionPattern matches the "
+        "WHOLE errorMessage, e.g. 'NotFound:.*', then create a new deployment"
+    )
+    try:
+        resources = ag.get_resources(restApiId=api_id, limit=500)["items"]
+        rid = next(r["id"] for r in resources if r["path"] == "/apiname/{action}")
+        integration = ag.get_integration(restApiId=api_id, resourceId=rid, httpMethod="GET")
+    except (StopIteration, ag.exceptions.ClientError):
+        return whole
+    function = integration.get("uri", "").split("function:")[-1].split("/")[0]
+    reply = client("lambda").invoke(
+        FunctionName=function, Payload=json.dumps({"action": "nosuchaction"}).encode()
+    )
+    error = json.loads(reply["Payload"].read() or b"{}")
+    message = str(error.get("errorMessage", "")) if isinstance(error, dict) else ""
+    kind = str(error.get("errorType", "")) if isinstance(error, dict) else ""
+    spec = (integration.get("integrationResponses") or {}).get("404")
+    pattern = (spec or {}).get("selectionPattern") or ""
+    if not spec:
+        return "there is no integration response for 404 yet: " + whole
+    try:
+        matches = bool(re.fullmatch(pattern, message))
+    except re.error:
+        return f"selectionPattern {pattern!r} is not a valid regular expression: " + whole
+    if matches:
+        return (
+            f"the 404 integration response matches, but stage {stage} still serves the old "
+            f"deployment: ag.create_deployment(restApiId=..., stageName='{stage}')"
+        )
+    if kind and re.fullmatch(pattern, kind):
+        return (
+            f"for Lambda, selectionPattern is matched against the errorMessage ({message!r}), "
+            f"not the error type {kind}: e.g. 'NotFound:.*'"
+        )
+    if re.search(pattern, message):
+        return (
+            f"{pattern!r} matches only part of {message!r}: the pattern must match the WHOLE "
+            "errorMessage, e.g. 'NotFound:.*'"
+        )
+    return f"{pattern!r} does not match the errorMessage {message!r}: " + whole
 
 
 MALFORMED = " (clients get 502 Malformed Lambda proxy response)"
@@ -155,16 +202,87 @@ def check_usage_plan(fb: Feedback, api_id: str = "", key_value: str = "") -> Non
         "the first 5 calls with the partner key succeed",
         expected="[200, 200, 200, 200, 200]",
         got=str(codes[:5]),
-        hint="403 means the key is not in a usage plan attached to stage prod; 429 'Too Many "
-        "Requests' means the plan's throttle is too tight for 5 quick calls",
+        hint=_key_hint(api_id, key_value, codes[:5]) if codes[:5] != [200] * 5 else "",
     )
     last = send("GET", api_id, "prod", "/partner", headers={"x-api-key": key_value})
+    quotas = _quotas(api_id, key_value)
     fb.expect(
         codes[5] == 429 and last.body == '{"message":"Limit Exceeded"}',
         "call 6 is refused: the quota is spent",
         expected='429 {"message":"Limit Exceeded"}',
         got=f"{codes[5]} {last.body}",
-        hint="quota={'limit': 5, 'period': 'DAY'} on the usage plan",
+        hint="quota={'limit': 5, 'period': 'DAY'} on the usage plan"
+        + (f" (the key's plan has {quotas[0] or 'no quota'})" if quotas else ""),
+    )
+    fb.expect(
+        {"limit": 5, "period": "DAY"} in quotas,
+        "the quota is 5 calls per DAY",
+        expected="quota={'limit': 5, 'period': 'DAY'}",
+        got=", ".join(str(q) for q in quotas),
+        hint="a partner quota of 5 a day: period 'DAY' (a WEEK or MONTH quota lets only 5 "
+        "calls through in the whole week or month)",
+    )
+
+
+def _api_key(key_value: str) -> tuple[dict[str, Any] | None, bool]:
+    """The API key whose value is ``key_value``, and whether ``key_value`` is a key's id."""
+    ag = client("apigateway")
+    keys = ag.get_api_keys(includeValues=True, limit=500)["items"]
+    found = next((k for k in keys if k.get("value") == key_value), None)
+    return found, any(k["id"] == key_value for k in keys)
+
+
+def _plans(api_id: str, key_id: str) -> list[dict[str, Any]]:
+    """The usage plans the key is in that cover stage prod of the API."""
+    plans = client("apigateway").get_usage_plans(keyId=key_id, limit=500)["items"]
+    return [
+        p
+        for p in plans
+        if any(
+            s.get("apiId") == api_id and s.get("stage") == "prod" for s in p.get("apiStages", [])
+        )
+    ]
+
+
+def _quotas(api_id: str, key_value: str) -> list[dict[str, Any]]:
+    key, _ = _api_key(key_value)
+    if key is None:
+        return []
+    return [
+        {k: v for k, v in (p.get("quota") or {}).items() if k in ("limit", "period")}
+        for p in _plans(api_id, key["id"])
+    ]
+
+
+def _key_hint(api_id: str, key_value: str, codes: list[int]) -> str:
+    """Why the partner key's calls fail: the key's id given as its value, a disabled key, a
+    key in no usage plan, a plan not attached to stage prod, or a throttle too tight."""
+    key, is_id = _api_key(key_value)
+    if key is None:
+        if is_id:
+            return "that is the key's id; clients send its value: PARTNER_KEY = new_key['value']"
+        return "no API key has this value: PARTNER_KEY = new_key['value'] of create_api_key"
+    if not key.get("enabled"):
+        return "the key is disabled (create_api_key defaults to enabled=False): enabled=True"
+    ag = client("apigateway")
+    if not ag.get_usage_plans(keyId=key["id"], limit=500)["items"]:
+        return (
+            "the key is in no usage plan: ag.create_usage_plan_key(usagePlanId=..., "
+            "keyId=..., keyType='API_KEY')"
+        )
+    if not _plans(api_id, key["id"]):
+        return (
+            "the key's usage plan is not attached to stage prod of this API: "
+            "apiStages=[{'apiId': API_ID, 'stage': 'prod'}]"
+        )
+    small = [q for q in _quotas(api_id, key_value) if q.get("limit", 5) < 5]
+    if small:
+        return f"the key's plan has quota {small[0]}: fewer than 5 calls a day get through"
+    if 429 in codes:
+        return "429 'Too Many Requests': the plan's throttle is too tight for 5 quick calls"
+    return (
+        "403 means the key is not in a usage plan attached to stage prod; 429 'Too Many "
+        "Requests' means the plan's throttle is too tight for 5 quick calls"
     )
 
 
