@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import io
 import json
 import os
 import select
@@ -135,10 +136,19 @@ def _child(spec: dict[str, Any]) -> None:
 
     tempfile.tempdir = None
     sys.path[:] = [spec["task_root"], *spec.get("extra_path", []), *sys.path]
-    sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115 - fd 1 is the log
-    sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+    # Unbuffered like AWS's Python runtime (and `python -u`): each write reaches the log at
+    # once, so what a handler wrote before a timeout or a kill is there, even without "\n".
+    sys.stdout = _unbuffered(1, "strict")
+    sys.stderr = _unbuffered(2, "backslashreplace")
     sys.argv = ["/var/runtime/bootstrap"]
     bootstrap.run(spec["api"], spec["handler"])
+
+
+def _unbuffered(fd: int, errors: str) -> io.TextIOWrapper:
+    raw = io.FileIO(fd, "w", closefd=False)
+    return io.TextIOWrapper(
+        raw, encoding="utf-8", errors=errors, line_buffering=True, write_through=True
+    )
 
 
 def _exit_code(exc: SystemExit) -> int:

@@ -156,3 +156,20 @@ def handler(event, context):
     assert payload_of(response) == 2
     request_id = response["ResponseMetadata"]["RequestId"]
     assert tail_lines(response)[:2] == [f"START RequestId: {request_id} Version: $LATEST", "call 2"]
+
+
+def test_timeout_keeps_a_line_without_newline(aws: Any, lam: Any, make_function: Any) -> None:
+    """AWS's Python runtime makes stdout and stderr unbuffered: text without a newline is in
+    the log as soon as it is written, so a hanging handler's last words are kept."""
+    code = """
+import sys, time
+def handler(event, context):
+    sys.stdout.write("waiting for the partner API...")
+    time.sleep(30)
+"""
+    name = make_function(code, Timeout=1)
+    response, body, request_id = failed(lam, name)
+    assert body["errorType"] == "Sandbox.Timedout"
+    lines = tail_lines(response)
+    assert lines[1] == "waiting for the partner API..."
+    assert re.fullmatch(f"{STAMP} {request_id} Task timed out after 1.00 seconds", lines[2])
