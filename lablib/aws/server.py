@@ -38,7 +38,8 @@ from lablib.runtime import sandbox
 from lablib.runtime.code import CodeError, check_zip
 from lablib.runtime.executor import ZygoteExecutor
 from lablib.runtime.model import KNOWN_RUNTIMES
-from lablib.runtime.scheduler import _RESERVED_ENV, Scheduler
+from lablib.runtime.scheduler import Scheduler
+from lablib.runtime.spawner import _RESERVED_ENV
 from lablib.runtime.telemetry import Telemetry
 from lablib.runtime.zygotes import ZygotePerVersion
 

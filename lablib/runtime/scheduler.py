@@ -1,141 +1,41 @@
 """The scheduler owns execution environments: it picks a warm one or starts a cold one,
 enforces concurrency, timeouts and memory, and turns each outcome into AWS's shapes.
+Starting an environment is ``spawner.Spawner`` (which ``Scheduler`` inherits), and one
+environment's process, output and memory are ``environment.Environment``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
-import secrets
 import shutil
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lablib.runtime import node, procs, sandbox
 from lablib.runtime import telemetry as tel
-from lablib.runtime.code import CodeError, CodeStore
-from lablib.runtime.executor import ZYGOTE_DIED, EnvironmentSpec, Executor, ExecutorError
+from lablib.runtime.code import CodeStore
+from lablib.runtime.environment import Environment, _exit_message, _zygote_died
+from lablib.runtime.executor import Executor
 from lablib.runtime.model import (
-    CUSTOM_RUNTIMES,
     MAX_SYNC_RESPONSE,
-    NODE_RUNTIMES,
     PYTHON_RUNTIMES,
     FunctionConfig,
     InvokeResult,
-    RuntimeUnavailable,
     ServiceError,
     Throttled,
 )
-from lablib.runtime.runtime_api import Invocation, RuntimeAPIChannel
+from lablib.runtime.runtime_api import Invocation
+from lablib.runtime.spawner import Spawner, _InitFailure
 
 INIT_TIMEOUT_S = 10.0
 EXIT_REPORT_WAIT_S = 5.0  # how long a killed environment's exit report may take to arrive
 WATCH_POLL_S = 0.02  # the watchdog's memory sampling period while an invocation runs
-_RESERVED_ENV = {
-    "_HANDLER",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_EXECUTION_ENV",
-    "AWS_LAMBDA_FUNCTION_NAME",
-    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-    "AWS_LAMBDA_FUNCTION_VERSION",
-    "AWS_LAMBDA_LOG_GROUP_NAME",
-    "AWS_LAMBDA_LOG_STREAM_NAME",
-    "AWS_LAMBDA_RUNTIME_API",
-    "LAMBDA_TASK_ROOT",
-    "LAMBDA_RUNTIME_DIR",
-}
 
 
-@dataclass
-class Environment:
-    env_id: str
-    fn: FunctionConfig
-    channel: RuntimeAPIChannel
-    log_path: Path
-    stream: str
-    root: Path
-    pid: int = 0
-    busy: bool = True
-    dead: bool = False
-    exited: bool = False  # the executor reported the process's end (its pid may be reused)
-    ended: threading.Event = field(default_factory=threading.Event)  # set with ``exited``
-    exit_reason: str = ""
-    killed_for_memory: bool = False
-    log_offset: int = 0
-    last_used: float = field(default_factory=time.monotonic)
-    invocations: int = 0
-    peak_tree_mb: int = 0  # highest memory of the worker plus what it forked, as sampled
-    python: Any = None  # the pythons.Choice that runs it (Python runtimes only)
-
-    _log_fd: int = -1
-    _status_fd: int = -1
-
-    def read_new_output(self) -> bytes:
-        """What the environment wrote since the last call (kept open: this is the hot path)."""
-        if self._log_fd < 0:
-            try:
-                self._log_fd = os.open(self.log_path, os.O_RDONLY)
-            except FileNotFoundError:
-                return b""
-        chunks = []
-        while True:
-            chunk = os.pread(self._log_fd, 1 << 20, self.log_offset)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            self.log_offset += len(chunk)
-        return b"".join(chunks)
-
-    def rss_mb(self, field_name: str = "VmRSS") -> int:
-        """Resident (VmRSS) or peak (VmHWM) memory of the worker, in MB rounded up."""
-        try:
-            if self._status_fd < 0:
-                self._status_fd = os.open(f"/proc/{self.pid}/status", os.O_RDONLY)
-            text = os.pread(self._status_fd, 8192, 0)
-        except OSError:
-            return 0
-        start = text.find(field_name.encode() + b":")
-        if start < 0:
-            return 0
-        value = text[start + len(field_name) + 1 : text.find(b"\n", start)].split()[0]
-        return -(-int(value) // 1024)
-
-    def tree_mb(self) -> int:
-        """Resident memory of the worker and every process it started, in MB rounded up."""
-        total = self.rss_mb() + -(-procs.tree_rss_kb(self.pid) // 1024)
-        self.peak_tree_mb = max(self.peak_tree_mb, total)
-        return total
-
-    def alive(self) -> bool:
-        """Is the worker process still running? Reads through a descriptor opened on its
-        /proc entry, so a reused pid never answers for it."""
-        if self.dead:
-            return False
-        try:
-            if self._status_fd < 0:
-                self._status_fd = os.open(f"/proc/{self.pid}/status", os.O_RDONLY)
-            text = os.pread(self._status_fd, 512, 0)
-        except OSError:
-            return False
-        state = text.find(b"State:")
-        return state < 0 or text[state + 6 : state + 9].strip()[:1] not in (b"Z", b"X")
-
-    def close_files(self) -> None:
-        for name in ("_log_fd", "_status_fd"):
-            fd = getattr(self, name)
-            if fd >= 0:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-                setattr(self, name, -1)
-
-
-class Scheduler:
+class Scheduler(Spawner):
     def __init__(
         self,
         executor: Executor,
@@ -262,116 +162,6 @@ class Scheduler:
                 return
         self._discard(env)  # dead (also if it died just now), stale or closing
 
-    def _spawn(self, fn: FunctionConfig) -> Environment:
-        if fn.runtime in PYTHON_RUNTIMES:
-            kind = "python"
-        elif fn.runtime in CUSTOM_RUNTIMES or fn.runtime in NODE_RUNTIMES:
-            kind = "exec"
-        else:
-            raise RuntimeUnavailable(
-                f"The runtime {fn.runtime!r} is not available in this local lab. Use a Python "
-                f"runtime ({', '.join(sorted(PYTHON_RUNTIMES))}), Node.js "
-                f"({', '.join(sorted(NODE_RUNTIMES))}, where node is installed) or a custom "
-                f"runtime (provided.al2023 with an executable 'bootstrap')."
-            )
-        node_bin = node.require(fn.runtime) if fn.runtime in NODE_RUNTIMES else None
-        try:
-            task_root = self.code.unpack("code", fn.code_sha, fn.load_code())
-            opt_dir = self.code.layers([(x.sha, x.load) for x in fn.layers]) if fn.layers else None
-        except CodeError as exc:
-            raise _InitFailure("InvalidZipFileException", str(exc)) from None
-        env_hex = secrets.token_hex(16)
-        root = self.state_dir / "envs" / env_hex
-        (root / "tmp").mkdir(parents=True)
-        stream = tel.stream_name(fn.version, env_hex)
-        channel = RuntimeAPIChannel()
-        env = Environment(env_hex, fn, channel, root / "output.log", stream, root)
-        isolated = getattr(self.executor, "isolation", "none") != "none"
-        # Paths as the environment sees them: AWS's layout in its own mount namespace.
-        task = sandbox.TASK if isolated else str(task_root)
-        opt = (sandbox.OPT if isolated else str(opt_dir)) if opt_dir else ""
-        tmp = "/tmp" if isolated else str(root / "tmp")
-        variables = dict(fn.env_vars)
-        variables.update(self._environment_variables(fn, env, channel.address, task, tmp))
-        extra_path = [f"{opt}/python/lib/{fn.runtime}/site-packages", f"{opt}/python", opt]
-        extra_path = extra_path if opt else []
-        variables["PYTHONPATH"] = os.pathsep.join([task, *extra_path])
-        if node_bin:
-            layer_views = [Path(opt)] if opt else []
-            executable = node.launcher(root, node_bin, layer_views, Path(task))
-        elif opt_dir and not (task_root / "bootstrap").exists():
-            executable = str(opt_dir / "bootstrap")
-        else:
-            executable = str(task_root / "bootstrap")
-        if kind == "python":
-            env.python = self._python_choice(fn)
-        spec = EnvironmentSpec(
-            env_id=env_hex,
-            kind=kind,
-            runtime=fn.runtime,
-            api_address=channel.address,
-            handler=fn.handler,
-            task_root=task,
-            tmp_dir=str(root / "tmp"),
-            log_path=str(env.log_path),
-            env=variables,
-            extra_path=extra_path,
-            tmp_mb=fn.ephemeral_mb,
-            executable=executable,
-        )
-        if kind == "exec" and not os.access(spec.executable, os.X_OK):
-            channel.close()
-            shutil.rmtree(root, ignore_errors=True)
-            raise _InitFailure(
-                "Runtime.InvalidEntrypoint",
-                "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]",
-            )
-        if isolated:
-            self._isolate(spec, task_root, opt_dir, node_bin)
-
-        def on_exit(reason: str) -> None:
-            env.exit_reason = reason
-            env.exited = env.dead = True
-            env.ended.set()
-            channel.process_exited()
-            with self._lock:
-                idle = not env.busy and env.env_id in self._all
-            if idle:  # died while idle: drop it now, the next invoke starts cold
-                self._discard(env)
-
-        with self._lock:
-            self._all[env_hex] = env
-        try:
-            env.pid = self.executor.spawn(spec, on_exit)
-            env.alive()  # opens /proc/<pid>/status now, while the pid is surely this process
-        except ExecutorError as exc:
-            self._discard(env)
-            raise ServiceError(str(exc)) from None
-        return env
-
-    def _isolate(
-        self, spec: EnvironmentSpec, task_root: Path, opt_dir: Path | None, node_bin: str | None
-    ) -> None:
-        """Mounts for the environment's namespace; executable becomes its path inside."""
-        mounts = [(str(task_root), sandbox.TASK, "ro"), (spec.tmp_dir, "/tmp", "rw")]
-        mounts.append((str(opt_dir), sandbox.OPT, "ro") if opt_dir else ("", sandbox.OPT, "dir"))
-        if node_bin:
-            mounts.append((spec.executable, sandbox.RUNTIME_BOOTSTRAP, "ro"))
-            spec.executable = sandbox.RUNTIME_BOOTSTRAP
-            real = os.path.realpath(node_bin)
-            spec.readable = [real, os.path.dirname(os.path.dirname(real))]
-        elif spec.kind == "exec":
-            inside = sandbox.TASK if spec.executable.startswith(str(task_root)) else sandbox.OPT
-            spec.executable = inside + "/bootstrap"
-        spec.mounts = mounts
-        home = os.environ.get("LABLIB_HOME") or os.path.expanduser("~/.lablib")
-        spec.hide = [str(self.state_dir), str(self.state_dir.parent), home]
-
-    def _python_choice(self, fn: FunctionConfig) -> Any:
-        """The interpreter that runs fn's declared Python runtime (None: lablib's own)."""
-        choose = getattr(self.executor, "python_for", None)
-        return None if choose is None else choose(fn.runtime)
-
     def _first_fallback(self, fn: FunctionConfig) -> bool:
         with self._lock:
             if fn.unqualified_arn in self._told_fallback:
@@ -386,44 +176,6 @@ class Scheduler:
         )
         print(line, flush=True)  # the server's output, once per function
         return line
-
-    def _environment_variables(
-        self, fn: FunctionConfig, env: Environment, api: str, task_root: str, tmp: str
-    ) -> dict[str, str]:
-        return {
-            "AWS_LAMBDA_FUNCTION_NAME": fn.name,
-            "AWS_LAMBDA_FUNCTION_VERSION": fn.version,
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_mb),
-            "AWS_LAMBDA_LOG_GROUP_NAME": fn.log_group,
-            "AWS_LAMBDA_LOG_STREAM_NAME": env.stream,
-            "AWS_LAMBDA_RUNTIME_API": api,
-            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-            "AWS_REGION": fn.region,
-            "AWS_DEFAULT_REGION": fn.region,
-            "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.runtime}",
-            "AWS_ENDPOINT_URL": self.endpoint,
-            "AWS_ACCESS_KEY_ID": "ASIALOCALLABFAKEKEY0",
-            "AWS_SECRET_ACCESS_KEY": "local-lab-fake-secret",
-            # Per-function session token: IAM learning mode (lablib.iam_mode) reads it.
-            "AWS_SESSION_TOKEN": f"lablib-function:{fn.unqualified_arn}",
-            "LAMBDA_TASK_ROOT": task_root,
-            "LAMBDA_RUNTIME_DIR": str(Path(__file__).parent),
-            "_HANDLER": fn.handler,
-            "TZ": ":UTC",
-            "LANG": "en_US.UTF-8",
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "TMPDIR": tmp,
-            "HOME": tmp,
-            "PYTHONDONTWRITEBYTECODE": "1",
-            **(
-                {
-                    "AWS_LAMBDA_LOG_FORMAT": "JSON",
-                    "AWS_LAMBDA_LOG_LEVEL": fn.app_log_level or "INFO",
-                }
-                if fn.log_format == "JSON"
-                else {}
-            ),
-        }
 
     def _stop(self, env: Environment) -> None:
         """Kill a running environment and wait (bounded) for the report of its end, so all it
@@ -719,23 +471,6 @@ _SERVICE_MESSAGE = (
 )
 
 
-def _zygote_died(env: Environment) -> bool:
-    """Did the environment end because the zygote died (rather than the handler)?"""
-    if not env.exit_reason:
-        for _ in range(100):  # the exit report can trail the closed connection
-            time.sleep(0.01)
-            if env.exit_reason:
-                break
-    return env.exit_reason == ZYGOTE_DIED
-
-
-class _InitFailure(Exception):
-    def __init__(self, error_type: str, message: str) -> None:
-        super().__init__(message)
-        self.error_type = error_type
-        self.message = message
-
-
 def _stale(fn: FunctionConfig) -> FunctionConfig:
     """A copy whose fingerprint matches nothing, so the environment is not reused."""
     from dataclasses import replace
@@ -757,22 +492,6 @@ def _error_type(body: bytes) -> str:
         if isinstance(value, str):
             return value
     return "Unhandled"
-
-
-def _exit_message(env: Environment) -> str:
-    reason = env.exit_reason
-    if not reason:
-        # The exit report can trail the closed connection by a moment.
-        for _ in range(100):
-            time.sleep(0.01)
-            if env.exit_reason:
-                reason = env.exit_reason
-                break
-    if env.killed_for_memory or reason.startswith("signal"):
-        return f"Runtime exited with error: {reason or 'signal: killed'}"
-    if reason in ("", "exit status 0"):
-        return "Runtime exited without providing a reason"
-    return f"Runtime exited with error: {reason}"
 
 
 def _is_start(text: str) -> bool:
