@@ -223,13 +223,14 @@ def check_s3_permission(
         hint="lam.add_permission(FunctionName=..., StatementId=..., "
         "Action='lambda:InvokeFunction', Principal='s3.amazonaws.com', ...)",
     )
-    conditions = json.dumps([s.get("Condition", {}) for s in statements])
+    conditions = [s.get("Condition", {}) for s in statements]
+    account = client("sts").get_caller_identity()["Account"]
     fb.expect(
-        f"arn:aws:s3:::{bucket}" in conditions and "AWS:SourceAccount" in conditions,
+        any(_limited(c, bucket, account) for c in conditions),
         "the statement is limited to this bucket and account",
-        expected=f"SourceArn arn:aws:s3:::{bucket} and SourceAccount",
-        got=conditions,
-        hint="pass SourceArn and SourceAccount to add_permission",
+        expected=f"SourceArn arn:aws:s3:::{bucket} and SourceAccount {account}",
+        got=json.dumps(conditions),
+        hint=_permission_hint(conditions, bucket, account),
     )
     configs = s3.get_bucket_notification_configuration(Bucket=bucket).get(
         "LambdaFunctionConfigurations", []
@@ -258,8 +259,66 @@ def check_s3_permission(
         "only incoming/*.csv uploads run the function",
         expected=["incoming/report.csv"],
         got=keys,
-        hint="Filter={'Key': {'FilterRules': [{'Name': 'prefix', ...}, {'Name': 'suffix', ...}]}}",
+        hint=_filter_hint(keys),
     )
+
+
+def _condition_values(condition: dict[str, Any], key: str) -> list[str]:
+    """The values a permission condition gives ``key`` (ArnLike, StringEquals, ...)."""
+    found: list[str] = []
+    for operator in condition.values():
+        if isinstance(operator, dict) and key in operator:
+            value = operator[key]
+            found += [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    return found
+
+
+def _limited(condition: dict[str, Any], bucket: str, account: str) -> bool:
+    return _condition_values(condition, "AWS:SourceArn") == [
+        f"arn:aws:s3:::{bucket}"
+    ] and _condition_values(condition, "AWS:SourceAccount") == [account]
+
+
+def _permission_hint(conditions: list[dict[str, Any]], bucket: str, account: str) -> str:
+    """Which limit is missing or wrong: both, the SourceArn (none, or not exactly the bucket's
+    ARN) or the SourceAccount (none, or another account)."""
+    arns = [v for c in conditions for v in _condition_values(c, "AWS:SourceArn")]
+    accounts = [v for c in conditions for v in _condition_values(c, "AWS:SourceAccount")]
+    if not arns and not accounts:
+        return (
+            "without conditions any bucket, of any account, may invoke the function: pass "
+            f"SourceArn='arn:aws:s3:::{bucket}' and SourceAccount to add_permission"
+        )
+    if not arns:
+        return f"SourceArn is missing: SourceArn='arn:aws:s3:::{bucket}' (only this bucket)"
+    if f"arn:aws:s3:::{bucket}" not in arns:
+        return (
+            f"SourceArn {arns[0]} is not the bucket's ARN: S3 invokes as "
+            f"arn:aws:s3:::{bucket} (no /* for objects, no other bucket)"
+        )
+    if not accounts:
+        return (
+            "SourceAccount is missing: bucket names can be reused by another account once "
+            f"deleted, so pin the owner: SourceAccount='{account}'"
+        )
+    return f"SourceAccount {accounts[0]} is not this account: SourceAccount='{account}'"
+
+
+def _filter_hint(keys: list[str]) -> str:
+    """What the uploads that ran the function say about the notification's filter."""
+    rules = "Filter={'Key': {'FilterRules': [{'Name': 'prefix', ...}, {'Name': 'suffix', ...}]}}"
+    if not keys:
+        return (
+            "no upload ran the function: the notification needs Events=['s3:ObjectCreated:*'] "
+            "and the function's ARN"
+        )
+    if "archive/old.csv" in keys and "incoming/notes.txt" in keys:
+        return "no filter: every upload ran the function; " + rules
+    if "archive/old.csv" in keys:
+        return "the prefix rule is missing (archive/old.csv ran it): {'Name': 'prefix', ...}"
+    if "incoming/notes.txt" in keys:
+        return "the suffix rule is missing (incoming/notes.txt ran it): {'Name': 'suffix', ...}"
+    return rules
 
 
 @exercise("event-sources/unblock-shard", title="Keep a shard moving past a poisoned record")
@@ -298,6 +357,14 @@ def check_unblock_shard(
         got=target,
         hint="use the ARN of the queue in DESTINATION_URL",
     )
+    wanted = _queue_arn(destination)
+    fb.expect(
+        not wanted or target == wanted,
+        "the destination is the queue in DESTINATION_URL",
+        expected=wanted,
+        got=target,
+        hint="DestinationConfig={'OnFailure': {'Destination': lab.queue_arn(DESTINATION_URL)}}",
+    )
     reported: list[dict[str, Any]] = []
     done: set[Any] = set()
     end = time.monotonic() + 10
@@ -311,7 +378,9 @@ def check_unblock_shard(
         "exactly the poisoned record reached the destination",
         expected="one invocation record with batchSize 1",
         got=sizes,
-        hint="bisect narrows the failing batch down to the one bad record",
+        hint=f"the mapping is {config.get('State')}: Enabled=True"
+        if not reported and config.get("State") in ("Disabled", "Disabling")
+        else "bisect narrows the failing batch down to the one bad record",
     )
     fb.expect(
         len(done) >= 7,
@@ -320,6 +389,14 @@ def check_unblock_shard(
         got=sorted(done),
         hint="is the mapping enabled?",
     )
+
+
+def _queue_arn(url: str) -> str:
+    """The ARN of the queue at ``url`` ("" when there is no such queue)."""
+    try:
+        return lab.queue_arn(url) if url else ""
+    except (ClientError, BotoCoreError):
+        return ""
 
 
 @exercise("event-sources/sqs-settings", title="Design: settings for an SQS mapping")
