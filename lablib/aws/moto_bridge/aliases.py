@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
 from typing import Any
 
 from moto.awslambda.exceptions import (
@@ -28,9 +27,9 @@ from moto.awslambda.exceptions import (
 )
 from moto.awslambda.models import EventSourceMapping, LambdaBackend, LambdaStorage
 
+from lablib.aws.moto_bridge.once import once
+
 _VERSION = re.compile(r"^(\$LATEST|[0-9]+)$")
-_patched = False
-_lock = threading.Lock()
 # Configuration keys that make two publishes different (besides the code hash).
 _COMPARED = (
     "Runtime",
@@ -125,112 +124,106 @@ def _check_routing(storage: Any, function_name: str, version: str, routing_confi
             raise UnknownFunctionException(arn)
 
 
+@once
 def install_patches() -> None:
     """Teach moto's LambdaStorage AWS's version and alias rules (once per process)."""
-    global _patched
-    with _lock:
-        if _patched:
-            return
-        check_patch_points()
-        original_put = LambdaStorage.put_alias
-        original_update = LambdaStorage.update_alias
-        original_delete = LambdaStorage.del_function
-        original_publish = LambdaStorage.publish_version
+    check_patch_points()
+    original_put = LambdaStorage.put_alias
+    original_update = LambdaStorage.update_alias
+    original_delete = LambdaStorage.del_function
+    original_publish = LambdaStorage.publish_version
 
-        @functools.wraps(original_put)
-        def put_alias(
-            self: Any,
-            name: str,
-            function_name: str,
-            function_version: str,
-            description: str,
-            routing_config: Any,
-        ) -> Any:
-            _check_version_value(function_version)
-            self.get_function_by_name_or_arn_with_qualifier(function_name, function_version)
-            _check_routing(self, function_name, str(function_version), routing_config)
-            return original_put(
-                self, name, function_name, function_version, description, routing_config
+    @functools.wraps(original_put)
+    def put_alias(
+        self: Any,
+        name: str,
+        function_name: str,
+        function_version: str,
+        description: str,
+        routing_config: Any,
+    ) -> Any:
+        _check_version_value(function_version)
+        self.get_function_by_name_or_arn_with_qualifier(function_name, function_version)
+        _check_routing(self, function_name, str(function_version), routing_config)
+        return original_put(
+            self, name, function_name, function_version, description, routing_config
+        )
+
+    @functools.wraps(original_update)
+    def update_alias(
+        self: Any,
+        name: str,
+        function_name: str,
+        function_version: str,
+        description: str,
+        routing_config: Any,
+    ) -> Any:
+        _check_version_value(function_version)
+        alias = self.get_alias(name, function_name)
+        version = str(function_version or alias.function_version)
+        self.get_function_by_name_or_arn_with_qualifier(function_name, version)
+        effective = routing_config if routing_config is not None else alias.routing_config
+        _check_routing(self, function_name, version, effective)
+        result = original_update(
+            self, name, function_name, function_version, description, routing_config
+        )
+        alias.revision_id = _new_revision()
+        return result
+
+    @functools.wraps(original_delete)
+    def del_function(self: Any, name_or_arn: str, qualifier: str | None = None) -> None:
+        fn = self.get_function_by_name_or_arn_with_qualifier(name_or_arn, qualifier)
+        version = str(fn.version)
+        if version.isdigit():
+            aliases = self._get_function_aliases(fn.function_name)
+            using = sorted(
+                alias.name
+                for alias in aliases.values()
+                if str(alias.function_version) == version
+                or version in {str(k) for k in _weights(alias.routing_config)}
             )
-
-        @functools.wraps(original_update)
-        def update_alias(
-            self: Any,
-            name: str,
-            function_name: str,
-            function_version: str,
-            description: str,
-            routing_config: Any,
-        ) -> Any:
-            _check_version_value(function_version)
-            alias = self.get_alias(name, function_name)
-            version = str(function_version or alias.function_version)
-            self.get_function_by_name_or_arn_with_qualifier(function_name, version)
-            effective = routing_config if routing_config is not None else alias.routing_config
-            _check_routing(self, function_name, version, effective)
-            result = original_update(
-                self, name, function_name, function_version, description, routing_config
-            )
-            alias.revision_id = _new_revision()
-            return result
-
-        @functools.wraps(original_delete)
-        def del_function(self: Any, name_or_arn: str, qualifier: str | None = None) -> None:
-            fn = self.get_function_by_name_or_arn_with_qualifier(name_or_arn, qualifier)
-            version = str(fn.version)
-            if version.isdigit():
-                aliases = self._get_function_aliases(fn.function_name)
-                using = sorted(
-                    alias.name
-                    for alias in aliases.values()
-                    if str(alias.function_version) == version
-                    or version in {str(k) for k in _weights(alias.routing_config)}
+            if using:
+                raise ResourceConflict(
+                    "Unable to delete version because the following aliases reference "
+                    f"it: [{', '.join(using)}]. Point the aliases at another version "
+                    "(UpdateAlias) or delete them first."
                 )
-                if using:
-                    raise ResourceConflict(
-                        "Unable to delete version because the following aliases reference "
-                        f"it: [{', '.join(using)}]. Point the aliases at another version "
-                        "(UpdateAlias) or delete them first."
-                    )
-                entry = self._functions.get(fn.function_name)
-                if entry is not None:
-                    entry["lablib_high_water"] = max(
-                        entry.get("lablib_high_water", 0), _highest(entry)
-                    )
-            original_delete(self, name_or_arn, qualifier)
-
-        @functools.wraps(original_publish)
-        def publish_version(self: Any, name_or_arn: str, description: str = "") -> Any:
-            latest = self.get_function_by_name_or_arn_forbid_qualifier(name_or_arn)
-            entry = self._functions.get(latest.function_name)
-            if entry is not None and entry["versions"]:
-                newest = entry["versions"][-1]
-                if _same(latest, newest):
-                    latest.code_or_config_updated = False
-                    return newest
-            latest.code_or_config_updated = True  # the "unchanged" check is done above
+            entry = self._functions.get(fn.function_name)
             if entry is not None:
-                high = max(entry.get("lablib_high_water", 0), _highest(entry))
-                # moto numbers the next version len(versions) + 1; pad so it is high + 1.
-                pad = high - len(entry["versions"])
-                if pad > 0:
-                    entry["versions"][:0] = [_Gone()] * pad
-                    try:
-                        return original_publish(self, name_or_arn, description)
-                    finally:
-                        entry["versions"][:] = [
-                            v for v in entry["versions"] if not isinstance(v, _Gone)
-                        ]
-            return original_publish(self, name_or_arn, description)
+                entry["lablib_high_water"] = max(entry.get("lablib_high_water", 0), _highest(entry))
+        original_delete(self, name_or_arn, qualifier)
 
-        for method in ("update_function_code", "update_function_configuration"):
-            setattr(LambdaBackend, method, _unqualified_only(getattr(LambdaBackend, method)))
-        _patch_mappings()
-        LambdaStorage.put_alias = put_alias  # type: ignore[method-assign]
-        LambdaStorage.update_alias = update_alias  # type: ignore[method-assign]
-        LambdaStorage.del_function = del_function  # type: ignore[method-assign]
-        LambdaStorage.publish_version = publish_version  # type: ignore[method-assign]
-        _patched = True
+    @functools.wraps(original_publish)
+    def publish_version(self: Any, name_or_arn: str, description: str = "") -> Any:
+        latest = self.get_function_by_name_or_arn_forbid_qualifier(name_or_arn)
+        entry = self._functions.get(latest.function_name)
+        if entry is not None and entry["versions"]:
+            newest = entry["versions"][-1]
+            if _same(latest, newest):
+                latest.code_or_config_updated = False
+                return newest
+        latest.code_or_config_updated = True  # the "unchanged" check is done above
+        if entry is not None:
+            high = max(entry.get("lablib_high_water", 0), _highest(entry))
+            # moto numbers the next version len(versions) + 1; pad so it is high + 1.
+            pad = high - len(entry["versions"])
+            if pad > 0:
+                entry["versions"][:0] = [_Gone()] * pad
+                try:
+                    return original_publish(self, name_or_arn, description)
+                finally:
+                    entry["versions"][:] = [
+                        v for v in entry["versions"] if not isinstance(v, _Gone)
+                    ]
+        return original_publish(self, name_or_arn, description)
+
+    for method in ("update_function_code", "update_function_configuration"):
+        setattr(LambdaBackend, method, _unqualified_only(getattr(LambdaBackend, method)))
+    _patch_mappings()
+    LambdaStorage.put_alias = put_alias  # type: ignore[method-assign]
+    LambdaStorage.update_alias = update_alias  # type: ignore[method-assign]
+    LambdaStorage.del_function = del_function  # type: ignore[method-assign]
+    LambdaStorage.publish_version = publish_version  # type: ignore[method-assign]
 
 
 def _patch_mappings() -> None:

@@ -20,8 +20,8 @@ from moto.cloudwatch.models import Alarm, cloudwatch_backends
 from moto.cloudwatch.responses import CloudWatchResponse
 from moto.core.responses import ActionResult
 
-_patched = False
-_lock = threading.Lock()
+from lablib.aws.moto_bridge.once import once
+
 _history_lock = threading.Lock()
 HISTORY_LIMIT = 1000
 
@@ -100,52 +100,48 @@ def _add_history(alarm: Any, kind: str, summary: str, data: dict[str, Any]) -> N
         alarm.lablib_history = history
 
 
+@once
 def install_patches() -> None:
     """Make moto's alarms start as AWS's do and keep an AWS-shaped history (once)."""
-    global _patched
-    with _lock:
-        if _patched:
-            return
-        check_patch_points()
-        original_init = Alarm.__init__
-        original_update = Alarm.update_state
+    check_patch_points()
+    original_init = Alarm.__init__
+    original_update = Alarm.update_state
 
-        @functools.wraps(original_init)
-        def init(self: Any, *args: Any, **kwargs: Any) -> None:
-            original_init(self, *args, **kwargs)
-            self.state_value = "INSUFFICIENT_DATA"
-            self.lablib_history = []
+    @functools.wraps(original_init)
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        self.state_value = "INSUFFICIENT_DATA"
+        self.lablib_history = []
+        _add_history(
+            self,
+            "ConfigurationUpdate",
+            f'Alarm "{self.name}" created',
+            {"type": "Create", "version": "1.0"},
+        )
+
+    @functools.wraps(original_update)
+    def update_state(self: Any, reason: str, reason_data: str, state_value: str) -> None:
+        old = self.state_value
+        original_update(self, reason, reason_data, state_value)
+        if old != state_value:
             _add_history(
                 self,
-                "ConfigurationUpdate",
-                f'Alarm "{self.name}" created',
-                {"type": "Create", "version": "1.0"},
+                "StateUpdate",
+                f"Alarm updated from {old} to {state_value}",
+                {
+                    "version": "1.0",
+                    "oldState": {"stateValue": old},
+                    "newState": {
+                        "stateValue": state_value,
+                        "stateReason": reason,
+                        "stateReasonData": _json_or_none(reason_data),
+                    },
+                },
             )
 
-        @functools.wraps(original_update)
-        def update_state(self: Any, reason: str, reason_data: str, state_value: str) -> None:
-            old = self.state_value
-            original_update(self, reason, reason_data, state_value)
-            if old != state_value:
-                _add_history(
-                    self,
-                    "StateUpdate",
-                    f"Alarm updated from {old} to {state_value}",
-                    {
-                        "version": "1.0",
-                        "oldState": {"stateValue": old},
-                        "newState": {
-                            "stateValue": state_value,
-                            "stateReason": reason,
-                            "stateReasonData": _json_or_none(reason_data),
-                        },
-                    },
-                )
-
-        Alarm.__init__ = init  # type: ignore[method-assign]
-        Alarm.update_state = update_state  # type: ignore[method-assign]
-        CloudWatchResponse.describe_alarm_history = _describe_alarm_history  # type: ignore[attr-defined]
-        _patched = True
+    Alarm.__init__ = init  # type: ignore[method-assign]
+    Alarm.update_state = update_state  # type: ignore[method-assign]
+    CloudWatchResponse.describe_alarm_history = _describe_alarm_history  # type: ignore[attr-defined]
 
 
 def _json_or_none(text: str | None) -> Any:

@@ -14,7 +14,6 @@ alarmConfiguration, ...). moto's CBOR/JSON protocol layer serialises everything.
 from __future__ import annotations
 
 import functools
-import threading
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -24,8 +23,8 @@ from moto.codedeploy.models import codedeploy_backends
 from moto.codedeploy.responses import CodeDeployResponse
 from moto.core.responses import ActionResult
 
-_patched = False
-_lock = threading.Lock()
+from lablib.aws.moto_bridge.once import once
+
 _handler: Handler | None = None
 
 NEW_ACTIONS = (
@@ -120,47 +119,43 @@ def _checked_action(name: str, original: Any) -> Any:
     return action
 
 
+@once
 def install_patches() -> None:
     """Add the actions moto lacks and fill in the fields it leaves empty (once)."""
-    global _patched
-    with _lock:
-        if _patched:
-            return
-        check_patch_points()
-        for name in NEW_ACTIONS:
-            setattr(CodeDeployResponse, name, _new_action(name))
-        for name in CHECKED_ACTIONS:
-            original = getattr(CodeDeployResponse, name, None)
-            if original is None:
-                original = _update_deployment_group_fallback
-            setattr(CodeDeployResponse, name, _checked_action(name, original))
-        original_info = cd_responses._deployment_info
-        original_group = cd_responses._deployment_group_info
+    check_patch_points()
+    for name in NEW_ACTIONS:
+        setattr(CodeDeployResponse, name, _new_action(name))
+    for name in CHECKED_ACTIONS:
+        original = getattr(CodeDeployResponse, name, None)
+        if original is None:
+            original = _update_deployment_group_fallback
+        setattr(CodeDeployResponse, name, _checked_action(name, original))
+    original_info = cd_responses._deployment_info
+    original_group = cd_responses._deployment_group_info
 
-        def deployment_info(deployment: Any) -> dict[str, Any]:
-            info: dict[str, Any] = original_info(deployment)
-            info.update(getattr(deployment, "lablib_extra", {}))
-            for key in (
-                "errorInformation",
-                "rollbackInfo",
-                "previousRevision",
-                "relatedDeployments",
-            ):
-                if not info.get(key):
-                    info.pop(key, None)
-            if info.get("overrideAlarmConfiguration") is None:
-                info.pop("overrideAlarmConfiguration", None)
-            return info
+    def deployment_info(deployment: Any) -> dict[str, Any]:
+        info: dict[str, Any] = original_info(deployment)
+        info.update(getattr(deployment, "lablib_extra", {}))
+        for key in (
+            "errorInformation",
+            "rollbackInfo",
+            "previousRevision",
+            "relatedDeployments",
+        ):
+            if not info.get(key):
+                info.pop(key, None)
+        if info.get("overrideAlarmConfiguration") is None:
+            info.pop("overrideAlarmConfiguration", None)
+        return info
 
-        def group_info(group: Any) -> dict[str, Any]:
-            info: dict[str, Any] = original_group(group)
-            info["alarmConfiguration"] = _alarm_configuration(group)
-            info.update(getattr(group, "lablib_extra", {}))
-            return info
+    def group_info(group: Any) -> dict[str, Any]:
+        info: dict[str, Any] = original_group(group)
+        info["alarmConfiguration"] = _alarm_configuration(group)
+        info.update(getattr(group, "lablib_extra", {}))
+        return info
 
-        cd_responses._deployment_info = deployment_info
-        cd_responses._deployment_group_info = group_info  # type: ignore[assignment]
-        _patched = True
+    cd_responses._deployment_info = deployment_info
+    cd_responses._deployment_group_info = group_info  # type: ignore[assignment]
 
 
 def _update_deployment_group_fallback(self: Any) -> ActionResult:

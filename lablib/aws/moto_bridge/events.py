@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +35,7 @@ from moto.sqs.models import sqs_backends
 
 from lablib.aws.moto_bridge import event_sources, events_targets
 from lablib.aws.moto_bridge.event_sources import ACCOUNT
+from lablib.aws.moto_bridge.once import once
 from lablib.events import records
 
 # (source, function_arn, source_arn, payload) -> None
@@ -46,8 +46,6 @@ S3Validator = Callable[[str, list[dict[str, Any]]], "tuple[str, str, str] | None
 LogsValidator = Callable[[str, str, str], "str | None"]  # (region, group, destination)
 
 _hooks: dict[str, Any] = {"push": None, "esm": None, "s3": None, "logs": None}
-_patched = False
-_lock = threading.Lock()
 
 
 def check_patch_points() -> None:
@@ -89,15 +87,11 @@ def _push(source: str, function_arn: str, source_arn: str, payload: dict[str, An
 
 
 # -- patches ---------------------------------------------------------------------------------
+@once
 def install_patches() -> None:
-    global _patched
-    with _lock:
-        if _patched:
-            return
-        check_patch_points()
-        _patch_mappings()
-        _patch_push_sources()
-        _patched = True
+    check_patch_points()
+    _patch_mappings()
+    _patch_push_sources()
 
 
 def _patch_mappings() -> None:

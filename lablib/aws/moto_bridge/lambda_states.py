@@ -16,17 +16,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import threading
 import time
 import uuid
 from typing import Any
 
 from moto.awslambda.models import LambdaBackend, LambdaFunction, LambdaStorage, lambda_backends
 
+from lablib.aws.moto_bridge.once import once
+
 CREATING = ("The function is being created.", "Creating")
 _state = {"scale": 60.0}
-_patched = False
-_lock = threading.Lock()
 
 
 def set_clock_scale(scale: float) -> None:
@@ -94,60 +93,56 @@ def shape(fn: Any, config: dict[str, Any], on_create: bool) -> dict[str, Any]:
     return config
 
 
+@once
 def install_patches() -> None:
     """Mark creations, updates and publishes; shape every configuration moto returns."""
-    global _patched
-    with _lock:
-        if _patched:
-            return
-        for attr in ("update_configuration", "update_function_code", "get_configuration"):
-            if not hasattr(LambdaFunction, attr):
-                raise RuntimeError(f"moto.awslambda.models.LambdaFunction.{attr} moved")
-        original_create = LambdaBackend.create_function
-        original_update_config = LambdaFunction.update_configuration
-        original_update_code = LambdaFunction.update_function_code
-        original_get = LambdaFunction.get_configuration
-        original_publish = LambdaStorage.publish_version
+    for attr in ("update_configuration", "update_function_code", "get_configuration"):
+        if not hasattr(LambdaFunction, attr):
+            raise RuntimeError(f"moto.awslambda.models.LambdaFunction.{attr} moved")
+    original_create = LambdaBackend.create_function
+    original_update_config = LambdaFunction.update_configuration
+    original_update_code = LambdaFunction.update_function_code
+    original_get = LambdaFunction.get_configuration
+    original_publish = LambdaStorage.publish_version
 
-        @functools.wraps(original_publish)
-        def publish_version(self: Any, name_or_arn: str, description: str = "") -> Any:
-            latest = self.get_function_by_name_or_arn_forbid_qualifier(name_or_arn)
-            before = list(self._functions.get(latest.function_name, {}).get("versions", []))
-            fn = original_publish(self, name_or_arn, description)
-            if fn is not None and not any(fn is old for old in before):
-                published(fn, latest)
-            return fn
+    @functools.wraps(original_publish)
+    def publish_version(self: Any, name_or_arn: str, description: str = "") -> Any:
+        latest = self.get_function_by_name_or_arn_forbid_qualifier(name_or_arn)
+        before = list(self._functions.get(latest.function_name, {}).get("versions", []))
+        fn = original_publish(self, name_or_arn, description)
+        if fn is not None and not any(fn is old for old in before):
+            published(fn, latest)
+        return fn
 
-        @functools.wraps(original_create)
-        def create_function(self: Any, spec: dict[str, Any]) -> Any:
-            fn: Any = original_create(self, spec)
-            fn.lablib_environment_given = "Environment" in spec
-            _mark(fn, "creating")
-            return fn
+    @functools.wraps(original_create)
+    def create_function(self: Any, spec: dict[str, Any]) -> Any:
+        fn: Any = original_create(self, spec)
+        fn.lablib_environment_given = "Environment" in spec
+        _mark(fn, "creating")
+        return fn
 
-        @functools.wraps(original_update_config)
-        def update_configuration(self: Any, updates: dict[str, Any]) -> Any:
-            if "Environment" in updates:
-                setattr(self, "lablib_environment_given", True)  # noqa: B010
-            _mark(self, "updating")
-            return original_update_config(self, updates)
+    @functools.wraps(original_update_config)
+    def update_configuration(self: Any, updates: dict[str, Any]) -> Any:
+        if "Environment" in updates:
+            setattr(self, "lablib_environment_given", True)  # noqa: B010
+        _mark(self, "updating")
+        return original_update_config(self, updates)
 
-        @functools.wraps(original_update_code)
-        def update_function_code(self: Any, spec: dict[str, Any]) -> Any:
-            _mark(self, "updating")
-            return original_update_code(self, spec)
+    @functools.wraps(original_update_code)
+    def update_function_code(self: Any, spec: dict[str, Any]) -> Any:
+        _mark(self, "updating")
+        return original_update_code(self, spec)
 
-        @functools.wraps(original_get)
-        def get_configuration(self: Any, on_create: bool = False) -> dict[str, Any]:
-            config: dict[str, Any] = original_get(self, on_create=on_create)
-            return shape(self, config, on_create)
+    @functools.wraps(original_get)
+    def get_configuration(self: Any, on_create: bool = False) -> dict[str, Any]:
+        config: dict[str, Any] = original_get(self, on_create=on_create)
+        return shape(self, config, on_create)
 
-        LambdaBackend.create_function = create_function  # type: ignore[method-assign]
-        LambdaStorage.publish_version = publish_version  # type: ignore[method-assign]
-        LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign,assignment]
-        LambdaFunction.update_function_code = update_function_code  # type: ignore[method-assign,assignment]
-        LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
-        _patched = True
+    LambdaBackend.create_function = create_function  # type: ignore[method-assign]
+    LambdaStorage.publish_version = publish_version  # type: ignore[method-assign]
+    LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign,assignment]
+    LambdaFunction.update_function_code = update_function_code  # type: ignore[method-assign,assignment]
+    LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
 
 
 def published(fn: Any, latest: Any) -> None:
