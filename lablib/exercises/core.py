@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import importlib
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -176,6 +176,28 @@ class Feedback:
                 hint=hint,
             )
         return value
+
+    def answered(
+        self,
+        answers: Any,
+        name: str,
+        keys: Collection[str],
+        *,
+        what: str = "every requirement has an answer",
+        add: str = "an answer",
+    ) -> Any:
+        """Fail unless the design task's ``name`` is filled in with a dict that has an entry
+        for each of ``keys``; return it."""
+        self.filled(answers, name, dict)
+        missing = sorted(set(keys) - set(answers))
+        self.expect(
+            not missing,
+            what,
+            expected=", ".join(sorted(keys)),
+            got=", ".join(sorted(answers)),
+            hint=f"add {add} for {', '.join(missing)}",
+        )
+        return answers
 
     def note(self, what: str) -> None:
         """Record a passed step (something the check verified without a condition)."""

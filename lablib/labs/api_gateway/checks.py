@@ -309,15 +309,7 @@ API_KINDS = {
 @exercise("api-gateway/pick-api-type", title="Design: REST, HTTP or WebSocket")
 def _pick_api_type(fb: Feedback, answers: Any = ...) -> None:
     """A design task from requirements: one diagnosis per requirement."""
-    fb.filled(answers, "API_TYPE", dict)
-    missing = sorted(set(API_KINDS) - set(answers))
-    fb.expect(
-        not missing,
-        "every requirement has an answer",
-        expected=", ".join(sorted(API_KINDS)),
-        got=", ".join(sorted(answers)),
-        hint=f"add an answer for {', '.join(missing)}",
-    )
+    fb.answered(answers, "API_TYPE", API_KINDS)
     for key, (right, why) in API_KINDS.items():
         given = str(answers[key]).strip().upper()
         fb.expect(

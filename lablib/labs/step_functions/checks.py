@@ -287,15 +287,7 @@ KINDS = {
 @exercise("step-functions/standard-or-express", title="Design: Standard or Express")
 def _(fb: Feedback, answers: Any = None) -> None:
     """A design task from requirements: one diagnosis per requirement."""
-    fb.filled(answers, "WORKFLOW_KIND", dict)
-    missing = sorted(set(KINDS) - set(answers))
-    fb.expect(
-        not missing,
-        "every requirement has an answer",
-        expected=", ".join(sorted(KINDS)),
-        got=", ".join(sorted(answers)),
-        hint=f"add an answer for {', '.join(missing)}",
-    )
+    fb.answered(answers, "WORKFLOW_KIND", KINDS)
     for key, (right, why) in KINDS.items():
         given = str(answers[key]).strip().upper()
         fb.expect(

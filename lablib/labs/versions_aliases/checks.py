@@ -205,14 +205,12 @@ def check_pick_config(fb: Feedback, answers: Any = ...) -> None:
     """A design task from requirements: one diagnosis per release and per kind of slip."""
     from lablib.deploy.configs import PREDEFINED
 
-    fb.filled(answers, "RELEASE_CONFIGS", dict)
-    missing = sorted(set(RELEASES) - set(answers))
-    fb.expect(
-        not missing,
-        "every release has a configuration",
-        expected=", ".join(sorted(RELEASES)),
-        got=", ".join(sorted(answers)),
-        hint=f"add a configuration name for {', '.join(missing)}",
+    fb.answered(
+        answers,
+        "RELEASE_CONFIGS",
+        RELEASES,
+        what="every release has a configuration",
+        add="a configuration name",
     )
     for key, (right, why) in RELEASES.items():
         given = str(answers[key]).strip()
