@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
-import sys
 import tempfile
 import threading
 import time
@@ -33,13 +31,22 @@ from lablib.aws.clock import LabClock
 from lablib.aws.guard import require_loopback
 from lablib.aws.http_front import KeepAliveHandler
 from lablib.aws.lambda_api import LambdaDataPlane, error, region_of
+from lablib.aws.lambda_checks import (
+    _LAMBDA_CONTROL_PREFIXES,
+    FUNCTIONS_PATH,
+    _check_code,
+    _check_config,
+    _check_create,
+    _check_name,
+    _code_for,
+    _lambda_operation,
+    _unquote,
+)
+from lablib.aws.plugins import PluginEntry, PluginLoader
 from lablib.aws.wsgi import json_object, read_body
 from lablib.runtime import sandbox
-from lablib.runtime.code import CodeError, check_zip
 from lablib.runtime.executor import ZygoteExecutor
-from lablib.runtime.model import KNOWN_RUNTIMES
 from lablib.runtime.scheduler import Scheduler
-from lablib.runtime.spawner import _RESERVED_ENV
 from lablib.runtime.telemetry import Telemetry
 from lablib.runtime.zygotes import ZygotePerVersion
 
@@ -48,7 +55,6 @@ from lablib.runtime.zygotes import ZygotePerVersion
 # lazily, just before the first request to one of its services (by SigV4 signing name) or
 # paths, so start-up stays fast and a lab pays only for what it uses. Missing modules are
 # skipped, so each area can land on its own.
-PluginEntry = tuple[str, frozenset[str], tuple[str, ...]]
 PLUGINS: tuple[PluginEntry | str, ...] = (
     ("lablib.apigateway.plugin", frozenset({"apigateway", "execute-api"}), ("/restapis",)),
     (
@@ -78,7 +84,6 @@ _FAKE_ENV = {
     "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
 }
 _CLEARED_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
-FUNCTIONS_PATH = "/2015-03-31/functions"
 
 
 class Front:
@@ -189,150 +194,6 @@ class Front:
         return result
 
 
-_LAMBDA_CONTROL_PREFIXES = (
-    FUNCTIONS_PATH,
-    "/2017-10-31/functions",
-    "/2019-09-25/functions",
-    "/2018-10-31/layers",
-    "/2015-03-31/event-source-mappings",
-)
-_LAMBDA_OPERATIONS = (
-    ("POST", re.compile(r"^/2015-03-31/functions/?$"), "CreateFunction"),
-    (
-        "PUT",
-        re.compile(r"^/2015-03-31/functions/[^/]+/configuration$"),
-        "UpdateFunctionConfiguration",
-    ),
-    ("PUT", re.compile(r"^/2015-03-31/functions/[^/]+/code$"), "UpdateFunctionCode"),
-    ("POST", re.compile(r"^/2015-03-31/functions/[^/]+/versions$"), "PublishVersion"),
-    ("POST", re.compile(r"^/2015-03-31/functions/[^/]+/aliases$"), "CreateAlias"),
-    ("PUT", re.compile(r"^/2015-03-31/functions/[^/]+/aliases/[^/]+$"), "UpdateAlias"),
-    (
-        "PUT",
-        re.compile(r"^/2019-09-25/functions/[^/]+/event-invoke-config$"),
-        "PutFunctionEventInvokeConfig",
-    ),
-    ("POST", re.compile(r"^/2018-10-31/layers/[^/]+/versions$"), "PublishLayerVersion"),
-)
-
-
-def _lambda_operation(method: str, path: str) -> str | None:
-    for verb, pattern, operation in _LAMBDA_OPERATIONS:
-        if method == verb and pattern.match(path):
-            return operation
-    return None
-
-
-def _code_for(problem: str) -> str:
-    return (
-        "ValidationException"
-        if problem.startswith("1 validation error")
-        else ("InvalidParameterValueException")
-    )
-
-
-def _unquote(text: str) -> str:
-    from urllib.parse import unquote
-
-    return unquote(text)
-
-
-def _check_create(body: bytes) -> str | None:
-    spec = json_object(body)
-    runtime = spec.get("Runtime")
-    if spec.get("PackageType", "Zip") == "Zip" and runtime not in KNOWN_RUNTIMES:
-        return (
-            f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy "
-            f"enum value set: [{', '.join(sorted(KNOWN_RUNTIMES))}] or be a valid ARN"
-        )
-    return _check_code(json.dumps(spec.get("Code") or {}).encode()) or _check_config(body)
-
-
-# CreateFunction's FunctionName as botocore's model gives it (a name, or a full or partial ARN).
-_FUNCTION_NAME = (
-    r"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?"
-    r"(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?"
-)
-_FUNCTION_NAME_RE = re.compile(_FUNCTION_NAME)
-
-
-def _check_name(environ: dict[str, Any], body: bytes) -> str | None:
-    """Validate CreateFunction's FunctionName as AWS does; an ARN is stored by its name."""
-    spec = json_object(body)
-    name = spec.get("FunctionName")
-    if not isinstance(name, str):
-        return None
-    prefix = f"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy "
-    match = _FUNCTION_NAME_RE.fullmatch(name)
-    if match is None:
-        return (
-            prefix + f"constraint: Member must satisfy regular expression pattern: {_FUNCTION_NAME}"
-        )
-    if len(name) > 140 or len(match.group(11)) > 64:
-        limit = 140 if len(name) > 140 else 64
-        return prefix + f"constraint: Member must have length less than or equal to {limit}"
-    if name != match.group(11):  # moto would store the ARN as the name: give it the name
-        from lablib.aws.wsgi import replace_body
-
-        spec["FunctionName"] = match.group(11)
-        replace_body(environ, json.dumps(spec).encode())
-    return None
-
-
-def _check_code(body: bytes) -> str | None:
-    """A broken zip (inline or from S3) is refused at upload, as AWS does."""
-    import base64
-
-    code = json_object(body)
-    try:
-        if "ZipFile" in code:
-            check_zip(base64.b64decode(code["ZipFile"]))
-        elif code.get("S3Bucket") and code.get("S3Key"):
-            data = moto_bridge.s3_object(
-                moto_bridge.ACCOUNT_ID,
-                "us-east-1",
-                str(code["S3Bucket"]),
-                str(code["S3Key"]),
-                code.get("S3ObjectVersion"),
-            )
-            check_zip(data)
-    except (CodeError, ValueError) as exc:
-        return str(exc)
-    except moto_bridge.ResolveError as exc:
-        return exc.message
-    return None
-
-
-_LIMITS = (
-    ("MemorySize", "memorySize", 128, 10240),
-    ("Timeout", "timeout", 1, 900),
-)
-
-
-def _check_config(body: bytes) -> str | None:
-    spec = json_object(body)
-    for key, field, low, high in _LIMITS:
-        value = spec.get(key)
-        if isinstance(value, int) and not low <= value <= high:
-            bound = "less" if value > high else "greater"
-            limit = high if value > high else low
-            return (
-                f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
-                f"constraint: Member must have value {bound} than or equal to {limit}"
-            )
-    if "Runtime" in spec and spec["Runtime"] not in KNOWN_RUNTIMES:
-        return f"Value {spec['Runtime']} at 'runtime' failed to satisfy constraint"
-    variables = (spec.get("Environment") or {}).get("Variables") or {}
-    reserved = sorted(set(variables) & _RESERVED_ENV)
-    if reserved:
-        return (
-            "Lambda was unable to configure your environment variables because the environment "
-            "variables you have provided contains reserved keys that are currently not "
-            f"supported for modification. Reserved keys used in this request: {', '.join(reserved)}"  # noqa: E501
-        )
-    return None
-
-
 _running: set[int] = set()
 _running_lock = threading.Lock()
 
@@ -429,7 +290,7 @@ class LocalAWS:
             self.scheduler, self.clock, self.endpoint, lablib_home() / "reports"
         )
         self.front = Front(moto_app, self.lambda_plane)
-        self.plugins = PluginLoader(self)
+        self.plugins = PluginLoader(self, PLUGINS)
         self.front.plugins = self.plugins
         self.plugins.warm()
         server.app = self.front
@@ -526,108 +387,6 @@ class LocalAWS:
     def __repr__(self) -> str:
         state = self.endpoint if self.running else "stopped"
         return f"<LocalAWS {state} region={self.region} {self.clock.describe()}>"
-
-
-def signing_service(environ: dict[str, Any]) -> str:
-    """The SigV4 service name of a request ('' when unsigned)."""
-    auth: str = environ.get("HTTP_AUTHORIZATION", "")
-    marker = auth.find("Credential=")
-    if marker < 0:
-        return ""
-    parts = auth[marker + 11 :].split(",", 1)[0].split("/")
-    return parts[3] if len(parts) > 3 else ""
-
-
-class PluginLoader:
-    """Loads each data-plane plugin once, before the first request that needs it."""
-
-    def __init__(self, local: LocalAWS) -> None:
-        self.local = local
-        self.loaded: list[Any] = []
-        # A bare module name (e.g. set by a test) is loaded at once; tuples load lazily.
-        eager: list[PluginEntry] = [(e, frozenset(), ()) for e in PLUGINS if isinstance(e, str)]
-        self._pending: list[PluginEntry] = [e for e in PLUGINS if not isinstance(e, str)]
-        self._pending += eager
-        self._lock = threading.Lock()
-        if os.environ.get("LABLIB_IAM_MODE") == "1":  # learning mode must be on from the start
-            eager += [e for e in self._pending if e[0] == "lablib.sam.plugin"]
-        if eager:
-            self.load(eager)
-
-    # Plugins whose imports are slow (moto's API Gateway models pull in an OpenAPI validator
-    # that compiles a grammar at import: seconds on a busy machine): imported in the
-    # background at start, so the first request does not wait. Installing stays lazy.
-    WARM = ("lablib.apigateway.plugin",)
-
-    def warm(self) -> threading.Thread:
-        import importlib
-
-        names = [e[0] for e in self._pending if e[0] in self.WARM]
-        if os.environ.get("LABLIB_WARM") == "0":  # a class on one server: load when used
-            names = []
-
-        def run() -> None:
-            for name in names:
-                try:
-                    importlib.import_module(name)
-                except Exception:  # reported, if it matters, by the real load
-                    pass
-
-        thread = threading.Thread(target=run, name="lablib-warm", daemon=True)
-        thread.start()
-        return thread
-
-    def load_for(self, environ: dict[str, Any]) -> None:
-        if not self._pending:
-            return
-        service = signing_service(environ)
-        path: str = environ.get("PATH_INFO", "")
-        wanted = [
-            entry for entry in self._pending
-            if service in entry[1] or (entry[2] and path.startswith(entry[2]))
-        ]  # fmt: skip
-        if wanted:
-            self.load(wanted)
-
-    def load(
-        self, entries: list[tuple[str, frozenset[str], tuple[str, ...]]] | None = None
-    ) -> None:
-        import importlib
-
-        with self._lock:
-            for entry in list(entries if entries is not None else self._pending):
-                if entry not in self._pending:
-                    continue
-                self._pending.remove(entry)
-                try:
-                    module = importlib.import_module(entry[0])
-                    self.loaded.append(module.install(self.local))
-                except ModuleNotFoundError as exc:
-                    if exc.name is not None and entry[0].startswith(exc.name):
-                        continue
-                    self._report(entry[0], exc)
-                except Exception as exc:  # one broken data plane must not stop the others
-                    self._report(entry[0], exc)
-
-    @staticmethod
-    def _report(name: str, exc: BaseException) -> None:
-        import traceback
-
-        print(
-            f"lablib: the data plane {name} failed to load ({exc!r}); requests to its "
-            "services reach moto's control plane only. Details:\n"
-            + "".join(traceback.format_exception(exc)),
-            file=sys.stderr,
-            flush=True,
-        )
-
-    def close(self) -> None:
-        with self._lock:
-            self._pending.clear()
-            plugins = list(reversed(self.loaded))
-            self.loaded.clear()
-        for plugin in plugins:
-            plugin.close()
 
 
 class _Placeholder:
