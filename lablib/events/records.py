@@ -1,9 +1,10 @@
 """Event records in AWS's shapes, one builder per source (used by the delivery code and by
 ``samples``). Field names and nesting follow the AWS Lambda developer guide's examples.
 
-Also the plain forms the moto bridge (``lablib.aws.moto_bridge.events``) gives what it reads:
-an S3 notification configuration (``plain_notification``) and DynamoDB stream images in AWS's
-wire shape (``wire``, ``item_size``, ``epoch_seconds``)."""
+Also the plain forms the moto bridge (``lablib.aws.moto_bridge.events`` and
+``event_sources``) gives what it reads: an S3 notification configuration
+(``plain_notification``) and DynamoDB stream images in AWS's wire shape (``wire``,
+``item_size``, ``epoch_seconds``)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """How Step Functions behaves on AWS where moto's interpreter differs: the rules the moto
-bridge's patches (``lablib.aws.moto_bridge.stepfunctions``) apply, kept here, free of moto.
+bridge's patches (``lablib.aws.moto_bridge.stepfunctions`` and its ``sfn_*`` modules) apply,
+kept here, free of moto.
 
 - which Lambda errors AWS reports as ``Lambda.Unknown``, and with what cause;
 - which errors a Retrier's or Catcher's ``ErrorEquals`` matches (``error_matches``);
