@@ -190,3 +190,9 @@ def test_usage_plan_wrong_answers(functions: None) -> None:
     api = partner_api()
     key = partner_key(api, "the reference")
     assert check("api-gateway/usage-plan", api_id=api, key_value=key).passed
+
+
+def test_learner_copy_placeholder_fails(functions: None) -> None:
+    api = partner_api()
+    result = check("api-gateway/usage-plan", api_id=api, key_value=...)
+    assert "PARTNER_KEY is filled in | ... (the placeholder" in failure_of(result)

@@ -52,6 +52,7 @@ S3_CELLS: dict[str, tuple[dict[str, str], list[dict[str, str]], list[str]]] = {
 REFUSED = {"the objects' ARN", "another account"}  # put_bucket_notification_configuration fails
 LIMITS = {"SourceArn": "arn:aws:s3:::{bucket}", "SourceAccount": ACCOUNT}
 S3_WRONG: list[tuple[str, str, str]] = [
+    ("nothing done (the learner copy)", "lets s3.amazonaws.com invoke", "none for S3"),
     ("no conditions", "limited to this bucket and account", "without conditions"),
     ("no SourceAccount", "limited to this bucket and account", "SourceAccount is missing"),
     ("no SourceArn", "limited to this bucket and account", "SourceArn is missing"),
@@ -79,6 +80,8 @@ def s3_exercise(n: int, mistake: str, results: str) -> tuple[str, str]:
     limits, rules, events = S3_CELLS.get(mistake, (LIMITS, ALL_RULES, ["s3:ObjectCreated:*"]))
     if mistake in ("no filter", "prefix only", "suffix only", "removals, not uploads"):
         limits = LIMITS
+    if mistake.startswith("nothing done"):
+        return bucket, function
     client("lambda").add_permission(
         FunctionName=function,
         StatementId="s3-uploads",

@@ -290,3 +290,11 @@ def test_cheapest_memory_wrong_answers(measured: dict[int, float]) -> None:
         assert step in seen[mistake].split(" | ")[0] and words in seen[mistake], (mistake, seen)
     assert len(set(seen.values())) == len(seen), seen
     assert check("lambda-invocation/cheapest-memory", answer=best).passed
+
+
+def test_learner_copy_placeholders_fail(aws: object) -> None:
+    for exercise, name in (
+        ("lambda-invocation/dlq", "DLQ_URL"),
+        ("lambda-invocation/cheapest-memory", "CHEAPEST_MB"),
+    ):
+        assert f"{name} is filled in | ... (the placeholder" in diagnosis(check(exercise))

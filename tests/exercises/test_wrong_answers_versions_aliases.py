@@ -260,3 +260,11 @@ def test_custom_canary_wrong_answers(aws: object) -> None:
     assert len(set(seen.values())) == len(seen), seen
     name = create_config("Canary20Percent2Minutes", canary(20, 2))
     assert check("versions-aliases/custom-canary", name=name).passed
+
+
+def test_learner_copy_placeholders_fail(aws: object) -> None:
+    for exercise, name in (
+        ("versions-aliases/weighted", "COUNTS"),
+        ("versions-aliases/custom-canary", "CONFIG_NAME"),
+    ):
+        assert f"{name} is filled in | ... (the placeholder" in diagnosis(check(exercise))
