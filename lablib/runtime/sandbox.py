@@ -68,7 +68,8 @@ def _libc() -> Any:
         return None
 
 
-_LIBC = _libc()
+LIBC = _libc()
+"""The C library (for unshare, mount, prctl, ...), or None where it cannot be loaded."""
 
 
 def uid_for(slot: int) -> int:
@@ -83,7 +84,7 @@ def _check(result: int, what: str) -> None:
 
 def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str = "") -> None:
     _check(
-        _LIBC.mount(
+        LIBC.mount(
             source.encode() if source else None,
             target.encode(),
             fstype.encode() if fstype else None,
@@ -96,19 +97,19 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int, data
 
 def set_dumpable(value: bool) -> None:
     """Non-dumpable: processes of the same uid cannot read our /proc/PID/environ or memory."""
-    if _LIBC is not None:
-        _LIBC.prctl(_PR_SET_DUMPABLE, 1 if value else 0, 0, 0, 0)
+    if LIBC is not None:
+        LIBC.prctl(_PR_SET_DUMPABLE, 1 if value else 0, 0, 0, 0)
 
 
 def _unshare() -> bool:
     """A private mount namespace; without root, inside a user namespace mapping us to us.
     Returns whether we are real root (so can drop to another uid)."""
-    if _LIBC is None:
+    if LIBC is None:
         raise SandboxError(0, "no C library")
-    if os.geteuid() == 0 and _LIBC.unshare(_CLONE_NEWNS) == 0:
+    if os.geteuid() == 0 and LIBC.unshare(_CLONE_NEWNS) == 0:
         return True
     uid, gid = os.geteuid(), os.getegid()
-    _check(_LIBC.unshare(_CLONE_NEWUSER | _CLONE_NEWNS), "unshare")
+    _check(LIBC.unshare(_CLONE_NEWUSER | _CLONE_NEWNS), "unshare")
     map_to_self(uid, gid)
     return False
 
@@ -262,7 +263,7 @@ def enter(
         raise SandboxError(0, f"pivot_root is not known on {platform.machine()}")
     os.mkdir(root + _OLD_ROOT, 0)
     os.chdir(root)
-    _check(_LIBC.syscall(_PIVOT_ROOT, b".", _OLD_ROOT[1:].encode()), "pivot_root")
+    _check(LIBC.syscall(_PIVOT_ROOT, b".", _OLD_ROOT[1:].encode()), "pivot_root")
     os.chdir("/")
     # Detaching the old root waits for an RCU grace period (tens of ms on a busy machine, on
     # every cold start): cover it instead. Without CAP_SYS_ADMIN here, and with mounts locked
@@ -284,10 +285,10 @@ def _drop(uid: int | None, parent: int) -> None:
     # As root the environment is alone with its uid; as a normal user it shares the user's
     # uid anyway (SECURITY.md). Either way /proc/self is then readable to it, as on AWS.
     set_dumpable(True)
-    _check(_LIBC.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    _check(LIBC.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
     # A credential change clears the parent-death signal: set it again, then make sure the
     # zygote did not die in between.
-    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:
         os._exit(1)
 
@@ -296,13 +297,13 @@ def _drop_capabilities() -> None:
     """Inside our own user namespace we hold every capability there: give them all up."""
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
     data = (ctypes.c_uint32 * 6)()
-    _check(_LIBC.capset(header, data), "capset")
+    _check(LIBC.capset(header, data), "capset")
 
 
 def probe() -> str:
     """Which isolation this machine allows: "user" (root: namespace and own uid), "mounts"
     (namespace, caller's uid) or "none". Tried once in a throwaway child."""
-    if _LIBC is None:
+    if LIBC is None:
         return "none"
     python_paths(), _system()  # computed here once, inherited by every fork
     read_fd, write_fd = os.pipe()

@@ -10,7 +10,6 @@ child and exits, and each child dies with it (PR_SET_PDEATHSIG), so nothing is o
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import io
 import json
 import os
@@ -32,14 +31,7 @@ _MS_REC = 16384
 _MS_PRIVATE = 1 << 18
 
 
-def _libc() -> Any:
-    try:
-        return ctypes.CDLL(None, use_errno=True)
-    except OSError:  # pragma: no cover - non-glibc platforms
-        return None
-
-
-_LIBC = _libc()
+_LIBC = sandbox.LIBC
 # What sandbox.probe found at start-up: "user", "mounts" or "none".
 ISOLATION = "none"
 
