@@ -15,13 +15,14 @@ from typing import Any, Literal, overload
 from lablib.aws.clock import LabClock
 from lablib.aws.guard import NotLoopbackError
 from lablib.aws.server import LocalAWS
-from lablib.aws.target import RealAWS, connect, resolve_target
+from lablib.aws.target import RealAWS, Target, connect, resolve_target
 
 __version__ = "0.1.0"
 
 __all__ = ["LabClock", "LocalAWS", "NotLoopbackError", "__version__", "start", "stop"]
 
-_current: LocalAWS | None = None
+# The AWS the notebook helpers use (lablib.notebook._aws): the local AWS or a real account.
+_current: Target | None = None
 _lock = threading.Lock()
 
 
@@ -72,25 +73,34 @@ def start(
     ``target="aws"`` (or ``LABLIB_TARGET=aws``) uses the real account of your AWS profile
     instead, only with ``confirm="<account>/<region>"`` (or ``LABLIB_CONFIRM_AWS``) naming
     it; otherwise :class:`lablib.aws.target.ConfirmationRequired` says what to pass. Its
-    clients tag what they create with ``lablib:lab=<lab>`` for ``lablib cleanup``.
+    clients tag what they create with ``lablib:lab=<lab>`` for ``lablib cleanup``. It becomes
+    the current target of the notebook helpers (a running local AWS is stopped first).
     """
     global _current
     if resolve_target(target) == "aws":
-        return connect(region, confirm, lab=lab)
+        real = connect(region, confirm, lab=lab)
+        with _lock:
+            if _current is not None:
+                _current.stop()
+            _current = real
+        return real
     with _lock:
-        if _current is not None and _current.running:
-            if not fresh:
-                return _current
+        if isinstance(_current, LocalAWS) and _current.running and not fresh:
+            return _current
+        if _current is not None:
             _current.stop()
+            _current = None
         import atexit
 
-        _current = LocalAWS(port=port, region=region, clock_scale=clock_scale).start()
-        atexit.register(_current.stop)
-        return _current
+        local = LocalAWS(port=port, region=region, clock_scale=clock_scale).start()
+        atexit.register(local.stop)
+        _current = local
+        return local
 
 
 def stop() -> None:
-    """Stop the local AWS started by ``start()`` (also happens at interpreter exit)."""
+    """Stop the local AWS started by ``start()`` (also happens at interpreter exit), or stop
+    using the real account ``start(target="aws")`` connected."""
     global _current
     with _lock:
         if _current is not None:

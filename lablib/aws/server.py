@@ -336,6 +336,11 @@ class LocalAWS:
     def running(self) -> bool:
         return self._server is not None
 
+    @property
+    def account(self) -> str:
+        """The account id every resource of this local AWS belongs to."""
+        return str(moto_bridge.ACCOUNT_ID)
+
     def __enter__(self) -> LocalAWS:
         return self.start()
 

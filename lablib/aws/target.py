@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
 
 from lablib.aws import cost, tagging
+from lablib.aws.clock import LabClock
 
 TARGET_ENV = "LABLIB_TARGET"
 CONFIRM_ENV = "LABLIB_CONFIRM_AWS"
@@ -28,6 +29,42 @@ TARGETS = ("local", "aws")
 
 # (profile, region) -> account id; the default asks STS with the learner's profile.
 AccountLookup = Callable[[str | None, str], str]
+
+
+@runtime_checkable
+class Target(Protocol):
+    """What the notebook helpers need of the AWS they use (``lablib._current``): the local
+    AWS (:class:`lablib.aws.server.LocalAWS`) or a confirmed real account (:class:`RealAWS`).
+    ``endpoint`` is ``None`` for AWS's own endpoints."""
+
+    @property
+    def region(self) -> str: ...
+
+    @property
+    def clock(self) -> LabClock: ...
+
+    @property
+    def running(self) -> bool: ...
+
+    @property
+    def endpoint(self) -> str | None: ...
+
+    @property
+    def account(self) -> str: ...
+
+    def client(self, service: str, **kwargs: Any) -> Any: ...
+
+    def stop(self) -> None: ...
+
+
+class RealClock(LabClock):
+    """The clock of real AWS: AWS's waits take as long as AWS says (scale 1)."""
+
+    def __init__(self) -> None:
+        super().__init__(1)
+
+    def describe(self) -> str:
+        return "real AWS: real time (every AWS wait takes as long as AWS says)"
 
 
 class ConfirmationRequired(RuntimeError):
@@ -81,6 +118,7 @@ class RealAWS:
     endpoint: str | None = None  # None: AWS's own endpoints
     budget: cost.CallBudget | None = None
     estimate: cost.Estimate | None = None
+    clock: LabClock = field(default_factory=RealClock, repr=False)
     _default_session: Any = None
 
     def client(self, service: str, **kwargs: Any) -> Any:

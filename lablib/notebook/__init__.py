@@ -22,6 +22,9 @@ Cost:
     cost_calculator() -> ipywidgets sliders (a Cost outside a kernel)
 Other services, shown inline:
     request(api_id, stage, path, method, body, headers) -> ApiView   # API Gateway stage URL
+Local or real AWS (the target of lablib.start()), answered once:
+    stage_url(api_id, stage, path="/") -> the stage's URL (execute-api on real AWS)
+    account() -> the target's account id
     execution(state_machine, payload) -> ExecutionView   # Step Functions: path as a diagram
 One-call set-ups (idempotent, boto3 only):
     proxy_api(function, stage="dev") -> api id   # every path and method -> the function
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._aws import account, stage_url
 from .concurrency import Burst, burst
 from .cost import Cost, cheapest, cost_calculator, cost_curve, cost_table, lambda_cost
 from .deploy import (
@@ -56,6 +60,8 @@ from .timeline import report_table, timeline
 from .views import ApiView, ExecutionView, execution, request
 
 __all__ = [
+    "account",
+    "stage_url",
     "ApiView",
     "ExecutionView",
     "execution",

@@ -27,7 +27,7 @@ _STATES_TRUST = {
 def proxy_api(function: str, stage: str = "dev", name: str | None = None) -> str:
     """A REST API named ``name`` (default ``<function>-api``) whose every path and method
     reaches ``function`` through a Lambda proxy integration, deployed to ``stage``.
-    Returns the API id; the stage URL is ``{endpoint}/restapis/{id}/{stage}/_user_request_/``.
+    Returns the API id; :func:`lablib.notebook.stage_url` gives the stage's URL.
     """
     apigw, lam = client("apigateway"), client("lambda")
     name = name or f"{function}-api"

@@ -13,11 +13,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._aws import client
-
-
-def _endpoint() -> str:
-    return str(client("lambda").meta.endpoint_url).rstrip("/")
+from ._aws import client, stage_url
 
 
 def _pretty(body: str) -> str:
@@ -62,8 +58,8 @@ def request(
     body: Any = None,
     headers: dict[str, str] | None = None,
 ) -> ApiView:
-    """Call ``{endpoint}/restapis/{api_id}/{stage}/_user_request_/{path}`` and show it."""
-    url = f"{_endpoint()}/restapis/{api_id}/{stage}/_user_request_/{path.lstrip('/')}"
+    """Call ``path`` on the stage (:func:`stage_url`: the local or the execute-api form)."""
+    url = stage_url(api_id, stage, path)
     data = None if body is None else (body if isinstance(body, bytes) else
                                        json.dumps(body).encode())  # fmt: skip
     req = urllib.request.Request(url, data=data, method=method.upper(), headers=headers or {})
@@ -71,7 +67,7 @@ def request(
         req.add_header("Content-Type", "application/json")
     began = time.perf_counter()
     try:
-        with urllib.request.urlopen(req, timeout=60) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(req, timeout=60) as response:  # noqa: S310 - the target's stage
             status, received, text = response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         status, received, text = error.code, dict(error.headers), error.read()

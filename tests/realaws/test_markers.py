@@ -83,8 +83,7 @@ def test_the_site_page_shows_each_note_above_its_cell() -> None:
     shown = [line for line in page.splitlines() if line.startswith('<p class="nb-real-aws"')]
     assert len(shown) == len(cost.marked(lab))
     assert (
-        '<p class="nb-real-aws" markdown="1">**On real AWS:** the stage URL is '
-        "https://\\{api\\_id\\}.execute-api.\\{region\\}.amazonaws.com/\\{stage\\}/, not the local "
-        "\\{aws.endpoint\\}/restapis/.../\\_user\\_request\\_/ path</p>\n\n``` python\n"
-        "# On real AWS: the stage URL is"
+        '<p class="nb-real-aws" markdown="1">**On real AWS:** stage\\_url gives the stage URL '
+        "https://\\{api\\_id\\}.execute-api.\\{region\\}.amazonaws.com/\\{stage\\}/ there</p>"
+        "\n\n``` python\n# On real AWS: stage_url gives the stage URL"
     ) in page

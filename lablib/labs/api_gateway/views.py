@@ -1,8 +1,8 @@
 """Notebook helpers for lab 03 (API Gateway): stage URLs, calling an API and showing the
 exchange as a table, a VTL playground, a burst of requests plotted as 200s vs 429s, and a
-sequence diagram of one request through the handler chain. Everything talks to the local
-AWS through plain HTTP; the playground renders templates with the same Velocity engine the
-data plane uses."""
+sequence diagram of one request through the handler chain. Everything talks to the target
+(the local AWS, or real AWS on purpose) through plain HTTP; the playground renders templates
+with the same Velocity engine the local data plane uses."""
 
 from __future__ import annotations
 
@@ -16,28 +16,31 @@ from typing import Any
 import requests
 
 from lablib.apigateway import vtl
+from lablib.notebook import _aws
 from lablib.notebook.render import Table
 
-ACCOUNT = "123456789012"
 _session = requests.Session()
 
 
 def endpoint() -> str:
-    value = os.environ.get("AWS_ENDPOINT_URL", "")
+    """The local AWS's URL (a RuntimeError on real AWS, which has no single endpoint)."""
+    value = _aws.endpoint()
     if not value:
-        raise RuntimeError("no local AWS: run aws = lablib.start() first")
+        raise RuntimeError("on real AWS there is no single endpoint: use stage_url()")
     return value
 
 
 def stage_url(api_id: str, stage: str, path: str = "/") -> str:
-    """``{endpoint}/restapis/{api}/{stage}/_user_request_{path}`` (AWS:
-    ``https://{api}.execute-api.{region}.amazonaws.com/{stage}{path}``)."""
-    return f"{endpoint()}/restapis/{api_id}/{stage}/_user_request_{path}"
+    """``{endpoint}/restapis/{api}/{stage}/_user_request_{path}`` on the local AWS,
+    ``https://{api}.execute-api.{region}.amazonaws.com/{stage}{path}`` on real AWS."""
+    return _aws.stage_url(api_id, stage, path)
 
 
-def lambda_uri(function: str, suffix: str = "", region: str = "us-east-1") -> str:
-    """The integration URI for a Lambda function (``suffix`` e.g. ``:${stageVariables.alias}``)."""
-    arn = f"arn:aws:lambda:{region}:{ACCOUNT}:function:{function}{suffix}"
+def lambda_uri(function: str, suffix: str = "", region: str | None = None) -> str:
+    """The integration URI for a Lambda function (``suffix`` e.g. ``:${stageVariables.alias}``)
+    of the target's account, in the target's region unless ``region`` says otherwise."""
+    region = region or _aws.region()
+    arn = f"arn:aws:lambda:{region}:{_aws.account()}:function:{function}{suffix}"
     return f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"
 
 
