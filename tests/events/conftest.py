@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
@@ -17,6 +16,7 @@ from botocore.config import Config
 
 from lablib.aws import server
 from lablib.aws.server import LocalAWS
+from tests.support import WAIT_S, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "labs" / "functions" / "event-sources"
@@ -110,7 +110,9 @@ class Results:
 def recorder(clients: Any, role: str) -> Callable[..., str]:
     """Deploy labs/functions/event-sources/recorder.py; returns the function name."""
 
-    def make(environment: dict[str, str] | None = None, timeout: int = 1, name: str = "") -> str:
+    def make(environment: dict[str, str] | None = None, timeout: int = 5, name: str = "") -> str:
+        # 5 s: the handler makes one local HTTP call per ten records, which a loaded machine
+        # can stretch past 1 s; a timed-out batch would come back and run twice.
         name = name or unique("recorder")
         clients.lam.create_function(
             FunctionName=name,
@@ -146,15 +148,9 @@ def handler_code(clients: Any, role: str) -> Callable[..., str]:
     return make
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 15.0, every: float = 0.05) -> Any:
+def wait_for(check: Callable[[], Any], timeout: float = WAIT_S, every: float = 0.05) -> Any:
     """Poll ``check`` until it returns something truthy; fail with its last value."""
-    end = time.monotonic() + timeout
-    value = check()
-    while not value and time.monotonic() < end:
-        time.sleep(every)
-        value = check()
-    assert value, f"condition not met within {timeout} s (last value: {value!r})"
-    return value
+    return wait_until(check, timeout=timeout, every=every)
 
 
 def queue_arn(sqs: Any, url: str) -> str:

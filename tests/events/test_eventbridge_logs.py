@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -103,9 +104,7 @@ def test_schedule_rule_fires_on_lab_clock(clients: Any, handler_code: Any, aws: 
     clients.events.put_targets(Rule=rule, Targets=[{"Id": "fn", "Arn": arn}])
     got: list[Any] = []
     began = time.monotonic()
-    wait_for(
-        lambda: len(got.__iadd__(bodies(clients, out))) >= 2, timeout=6 * 60 / aws.clock.scale + 2
-    )
+    wait_for(lambda: len(got.__iadd__(bodies(clients, out))) >= 2)
     elapsed = time.monotonic() - began
     assert elapsed >= 1.0 * 60 / aws.clock.scale
     assert got[0]["source"] == "aws.events"
@@ -113,10 +112,16 @@ def test_schedule_rule_fires_on_lab_clock(clients: Any, handler_code: Any, aws: 
     assert got[0]["resources"] == [rule_arn]
     assert got[0]["detail"] == {}
     clients.events.disable_rule(Name=rule)
-    time.sleep(0.2)
-    bodies(clients, out)
-    time.sleep(2.5 * 60 / aws.clock.scale)
-    assert bodies(clients, out) == []
+    disabled_at = aws.clock.now()  # lab time: a scheduled event's "time" is when it was due
+    time.sleep(aws.clock.real_seconds(2.5 * 60))
+    # an event that fired before the disable may still be on its way (an async invoke on a
+    # loaded machine); none may be scheduled after it
+    late = [e["time"] for e in bodies(clients, out)]
+    assert all(_epoch(stamp) <= disabled_at for stamp in late), (late, disabled_at)
+
+
+def _epoch(stamp: str) -> float:
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
 
 
 def test_cron_next_fire() -> None:

@@ -143,7 +143,7 @@ def test_sqs_mapping_invokes_only_matching_messages_and_deletes_the_rest(
     ]
     for body in bodies:
         clients.sqs.send_message(QueueUrl=url, MessageBody=body)
-    got = wait_for(lambda: len(results.drain()) >= 2 and results.items, timeout=30)
+    got = wait_for(lambda: len(results.drain()) >= 2 and results.items)
     assert sorted(str(item["id"]) for item in got) == ["1", "None"]  # (id None: "plain-yes")
 
     def empty() -> bool:
@@ -153,7 +153,7 @@ def test_sqs_mapping_invokes_only_matching_messages_and_deletes_the_rest(
         )["Attributes"]
         return set(attrs.values()) == {"0"}
 
-    wait_for(empty, timeout=15)  # filtered messages were deleted, not left to reappear
+    wait_for(empty)  # filtered messages were deleted, not left to reappear
     assert len(results.drain()) == 2
 
 
@@ -172,7 +172,7 @@ def test_kinesis_mapping_skips_filtered_records(clients: Any, recorder: Any, res
     for i, kind in enumerate(["click", "view", "Click", "view"]):
         data = json.dumps({"id": i, "kind": kind}).encode()
         clients.kinesis.put_record(StreamARN=arn, Data=data, PartitionKey="k")
-    got = wait_for(lambda: len(results.drain()) >= 2 and results.items, timeout=30)
+    got = wait_for(lambda: len(results.drain()) >= 2 and results.items)
     assert sorted(item["id"] for item in got) == [0, 2]
 
 
