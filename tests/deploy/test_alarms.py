@@ -9,20 +9,20 @@ from typing import Any
 
 import pytest
 
-from tests.support import zip_of
+from tests.support import WAIT_S, wait_until, zip_of
 
 FAILING = "def handler(event, context):\n    raise ValueError('boom')\n"
 OK = "def handler(event, context):\n    return 'ok'\n"
 
 
-def wait_state(cloudwatch: Any, alarm: str, state: str, timeout: float = 15) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def wait_state(cloudwatch: Any, alarm: str, state: str) -> dict[str, Any]:
+    """The alarm once the evaluator (a background thread) has put it in ``state``."""
+
+    def reached() -> dict[str, Any]:
         found: dict[str, Any] = cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]
-        if found["StateValue"] == state:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"alarm {alarm} is {found['StateValue']}, not {state}")
+        return found if found["StateValue"] == state else {}
+
+    return wait_until(reached, what=f"alarm {alarm} in state {state}")
 
 
 @pytest.fixture
@@ -61,8 +61,10 @@ def test_new_alarm_starts_with_insufficient_data(aws: Any) -> None:
 def test_errors_alarm_fires_notifies_sns_and_recovers(
     aws: Any, lam: Any, make_function: Any, topic_queue: tuple[str, str]
 ) -> None:
-    """Errors >= 2 in one 60 s period (1 s here): failing calls move the alarm to ALARM, an SNS
-    message in CloudWatch's shape reaches the topic, and good calls bring it back to OK."""
+    """Errors >= 2 in one 10 minute period (10 s at the 60x lab clock, so the two failing
+    calls fall in one period however loaded the machine): failing calls move the alarm to
+    ALARM, an SNS message in CloudWatch's shape reaches the topic, and good calls bring it
+    back to OK once the errors age out of the period."""
     topic, inbox = topic_queue
     cloudwatch = aws.client("cloudwatch")
     name = make_function(FAILING)
@@ -73,7 +75,7 @@ def test_errors_alarm_fires_notifies_sns_and_recovers(
         MetricName="Errors",
         Dimensions=[{"Name": "FunctionName", "Value": name}],
         Statistic="Sum",
-        Period=60,
+        Period=600,
         EvaluationPeriods=1,
         Threshold=2,
         ComparisonOperator="GreaterThanOrEqualToThreshold",
@@ -81,15 +83,14 @@ def test_errors_alarm_fires_notifies_sns_and_recovers(
         OKActions=[topic],
     )
     lam.invoke(FunctionName=name)
-    time.sleep(0.3)
-    assert cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]["StateValue"] == "OK"
+    wait_state(cloudwatch, alarm, "OK")  # one error is below the threshold
     lam.invoke(FunctionName=name)
     found = wait_state(cloudwatch, alarm, "ALARM")
     assert found["StateReason"].startswith("Threshold Crossed")
     assert json.loads(found["StateReasonData"])["statistic"] == "Sum"
     sqs = aws.client("sqs")
     notes = []
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + WAIT_S
     while time.monotonic() < deadline and not any(n["NewStateValue"] == "ALARM" for n in notes):
         got = sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10, WaitTimeSeconds=1)
         notes += [json.loads(json.loads(m["Body"])["Message"]) for m in got.get("Messages", [])]
@@ -104,13 +105,13 @@ def test_errors_alarm_fires_notifies_sns_and_recovers(
     assert note["Trigger"]["MetricName"] == "Errors"
     lam.update_function_code(FunctionName=name, ZipFile=zip_of({"app.py": OK}))
     lam.get_waiter("function_updated_v2").wait(FunctionName=name)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:  # errors age out of the 1 s window; good calls are 0s
+    deadline = time.monotonic() + 10 + WAIT_S
+    while time.monotonic() < deadline:  # errors age out of the 10 s window; good calls are 0s
         lam.invoke(FunctionName=name)
         state = cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]["StateValue"]
         if state == "OK":
             break
-        time.sleep(0.05)
+        time.sleep(0.2)
     assert state == "OK"
     history = cloudwatch.describe_alarm_history(AlarmName=alarm, HistoryItemType="StateUpdate")
     summaries = [item["HistorySummary"] for item in history["AlarmHistoryItems"]]
@@ -148,7 +149,7 @@ def test_duration_alarm_on_executed_version(aws: Any, lam: Any, make_function: A
             {"Name": "ExecutedVersion", "Value": "2"},
         ],
         ExtendedStatistic="p90",
-        Period=60,
+        Period=600,  # 10 s here: the slow datapoint stays in the period until it is evaluated
         EvaluationPeriods=1,
         Threshold=200,
         ComparisonOperator="GreaterThanThreshold",
@@ -156,24 +157,27 @@ def test_duration_alarm_on_executed_version(aws: Any, lam: Any, make_function: A
     )
     for _ in range(3):
         lam.invoke(FunctionName=name, Qualifier="live")
-    time.sleep(0.3)
-    assert cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]["StateValue"] == "OK"
+    wait_state(cloudwatch, alarm, "OK")  # version 1's calls are not version 2's datapoints
     lam.update_alias(FunctionName=name, Name="live", FunctionVersion="2")
     lam.invoke(FunctionName=name, Qualifier="live")
     wait_state(cloudwatch, alarm, "ALARM")
 
 
 def test_m_out_of_n_needs_enough_breaching_periods(aws: Any) -> None:
-    """DatapointsToAlarm 2 of 3: one breaching period is not enough, two are."""
+    """DatapointsToAlarm 2 of 3: one breaching period is not enough, two are.
+
+    Periods of 5 minutes (5 s here): the second datapoint goes into a later period than the
+    first, and both stay within the three evaluated periods with ~10 s to spare."""
     cloudwatch = aws.client("cloudwatch")
     namespace = f"Lab/{uuid.uuid4().hex[:6]}"
     alarm = f"m-of-n-{uuid.uuid4().hex[:6]}"
+    period = 300
     cloudwatch.put_metric_alarm(
         AlarmName=alarm,
         Namespace=namespace,
         MetricName="Queue",
         Statistic="Maximum",
-        Period=60,
+        Period=period,
         EvaluationPeriods=3,
         DatapointsToAlarm=2,
         Threshold=10,
@@ -182,11 +186,10 @@ def test_m_out_of_n_needs_enough_breaching_periods(aws: Any) -> None:
     cloudwatch.put_metric_data(
         Namespace=namespace, MetricData=[{"MetricName": "Queue", "Value": 50}]
     )
-    time.sleep(0.4)
-    first = cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]["StateValue"]
-    assert first == "OK"
-    time.sleep(1.1)  # the next 60 s period on the lab clock
+    first = time.monotonic()
+    wait_state(cloudwatch, alarm, "OK")  # one breaching datapoint of the two needed
+    time.sleep(max(0.0, first + aws.clock.real_seconds(period) + 0.2 - time.monotonic()))
     cloudwatch.put_metric_data(
         Namespace=namespace, MetricData=[{"MetricName": "Queue", "Value": 60}]
     )
-    wait_state(cloudwatch, alarm, "ALARM", timeout=3)
+    wait_state(cloudwatch, alarm, "ALARM")
