@@ -8,6 +8,7 @@ import concurrent.futures
 import time
 
 from tests.apigateway.conftest import Api
+from tests.support import wait_until
 
 VERSIONED = """import os
 def handler(event, context):
@@ -112,19 +113,23 @@ def test_canary_promotion(apigw: Api) -> None:
 
 def test_throttle_429(apigw: Api, echo: str) -> None:
     """apigw.throttle-429: a token bucket (rate, burst): a burst beyond the bucket gets
-    429 {"message":"Too Many Requests"}; tokens refill at the rate."""
+    429 {"message":"Too Many Requests"}; tokens refill at the rate.
+
+    The rate is one token per 10 s, so no token comes back while the burst is served even on
+    a loaded machine (a rate of 2/s refilled during a slow burst)."""
     api = apigw.create()
     apigw.proxy(api, "/t", echo, verb="GET")
     apigw.deploy(api)
-    apigw.settings(api, "prod", **{"throttling/rateLimit": "2", "throttling/burstLimit": "5"})
+    apigw.settings(api, "prod", **{"throttling/rateLimit": "0.1", "throttling/burstLimit": "5"})
+    began = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(10) as pool:
         codes = list(pool.map(lambda _: apigw.get(api, "prod", "/t").status_code, range(10)))
     assert codes.count(200) <= 6 and codes.count(429) >= 4
     throttled = apigw.get(api, "prod", "/t")
     assert throttled.status_code == 429
     assert throttled.text == '{"message":"Too Many Requests"}'
-    time.sleep(0.6)
-    assert apigw.get(api, "prod", "/t").status_code == 200
+    wait_until(lambda: apigw.get(api, "prod", "/t").status_code == 200, every=0.5, what="a 200")
+    assert time.monotonic() - began >= 10 - 0.05  # not before the next token (1 / rate)
 
 
 def test_method_throttle_overrides_stage(apigw: Api, echo: str) -> None:
@@ -174,14 +179,14 @@ def test_cache_hit(apigw: Api) -> None:
         patchOperations=[
             {"op": "replace", "path": "/cacheClusterEnabled", "value": "true"},
             {"op": "replace", "path": "/*/*/caching/enabled", "value": "true"},
-            {"op": "replace", "path": "/*/*/caching/ttlInSeconds", "value": "1"},
+            {"op": "replace", "path": "/*/*/caching/ttlInSeconds", "value": "5"},
         ],
     )  # fmt: skip
     first = apigw.get(api, "prod", "/cat?page=1").text
-    assert apigw.get(api, "prod", "/cat?page=1").text == first  # hit
+    assert apigw.get(api, "prod", "/cat?page=1").text == first  # hit (5 s TTL: even if slow)
     other = apigw.get(api, "prod", "/cat?page=2").text
     assert other != first  # a different cache key
-    time.sleep(1.1)
+    time.sleep(5.1)
     assert apigw.get(api, "prod", "/cat?page=1").text != first  # expired after the TTL
     apigw.ag.flush_stage_cache(restApiId=api, stageName="prod")
     assert apigw.get(api, "prod", "/cat?page=2").text != other
@@ -189,11 +194,14 @@ def test_cache_hit(apigw: Api) -> None:
 
 def test_integration_timeout_504(apigw: Api) -> None:
     """apigw.integration-timeout-504: a backend slower than the integration timeout gives
-    504 {"message": "Endpoint request timed out"}; the function keeps running."""
+    504 {"message": "Endpoint request timed out"}; the function keeps running.
+
+    The backend takes 6 s, so the 504 after 0.3 s arrives well before it ends even when the
+    machine is loaded."""
     fn = apigw.function(
-        "import time\ndef handler(e, c):\n    time.sleep(1.5)\n"
+        "import time\ndef handler(e, c):\n    time.sleep(6)\n"
         "    print('finished anyway')\n    return {'statusCode': 200, 'body': 'late'}\n",
-        Timeout=10,
+        Timeout=20,
     )
     api = apigw.create()
     apigw.method(
@@ -205,17 +213,16 @@ def test_integration_timeout_504(apigw: Api) -> None:
     apigw.deploy(api)
     began = time.perf_counter()
     answer = apigw.get(api, "prod", "/slow")
-    assert time.perf_counter() - began < 1.4
+    assert time.perf_counter() - began < 5  # the backend was still running
     assert answer.status_code == 504
     assert answer.json() == {"message": "Endpoint request timed out"}
     logs = apigw.aws.client("logs")
-    deadline = time.time() + 10
-    found = False
-    while time.time() < deadline and not found:
+
+    def finished() -> bool:
         try:
             events = logs.filter_log_events(logGroupName=f"/aws/lambda/{fn}")["events"]
         except logs.exceptions.ResourceNotFoundException:
-            events = []
-        found = any("finished anyway" in e["message"] for e in events)
-        time.sleep(0.2)
-    assert found
+            return False
+        return any("finished anyway" in e["message"] for e in events)
+
+    wait_until(finished, every=0.2, what="the function's own end in its logs")
