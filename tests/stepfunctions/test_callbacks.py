@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ from botocore.exceptions import ClientError
 from lablib.stepfunctions.history import history
 from lablib.stepfunctions.wait import wait_for_execution
 from tests.stepfunctions.conftest import Runner, output_of
+from tests.support import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -38,14 +38,17 @@ def approval_machine(queue_url: str, heartbeat: int | None = None) -> dict[str, 
 
 def receive_token(aws: Any, queue_url: str) -> dict[str, Any]:
     sqs = aws.client("sqs")
-    for _ in range(100):
-        messages = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=0).get("Messages", [])
-        if messages:
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=messages[0]["ReceiptHandle"])
-            body: dict[str, Any] = json.loads(messages[0]["Body"])
-            return body
-        time.sleep(0.02)
-    raise AssertionError("no approval request arrived on the queue")
+
+    def received() -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = sqs.receive_message(
+            QueueUrl=queue_url, WaitTimeSeconds=0
+        ).get("Messages", [])
+        return found
+
+    messages = wait_until(received, every=0.02, what="an approval request on the queue")
+    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=messages[0]["ReceiptHandle"])
+    body: dict[str, Any] = json.loads(messages[0]["Body"])
+    return body
 
 
 def test_send_task_success_resumes_the_execution(
@@ -57,7 +60,7 @@ def test_send_task_success_resumes_the_execution(
     assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
     sfn.send_task_heartbeat(taskToken=body["token"])
     sfn.send_task_success(taskToken=body["token"], output=json.dumps({"approved": True}))
-    described = wait_for_execution(sfn, arn, timeout=10, progress=False)
+    described = wait_for_execution(sfn, arn, timeout=60, progress=False)
     assert output_of(described) == {"orderId": 5, "approval": {"approved": True}}
     types = [r.type for r in history(sfn, arn).rows]
     assert types.index("TaskSubmitted") < types.index("TaskSucceeded")
@@ -69,7 +72,7 @@ def test_send_task_failure_fails_the_task_with_its_error(
     arn = runner.start(runner.machine(approval_machine(queue)), {"orderId": 6})
     token = receive_token(aws, queue)["token"]
     sfn.send_task_failure(taskToken=token, error="Rejected", cause="manager said no")
-    described = wait_for_execution(sfn, arn, timeout=10, progress=False)
+    described = wait_for_execution(sfn, arn, timeout=60, progress=False)
     assert (described["status"], described["error"], described["cause"]) == (
         "FAILED",
         "Rejected",
@@ -90,7 +93,7 @@ def test_reused_token_is_task_timed_out(runner: Runner, sfn: Any, aws: Any, queu
     arn = runner.start(runner.machine(approval_machine(queue)), {"orderId": 7})
     token = receive_token(aws, queue)["token"]
     sfn.send_task_success(taskToken=token, output="{}")
-    wait_for_execution(sfn, arn, timeout=10, progress=False)
+    wait_for_execution(sfn, arn, timeout=60, progress=False)
     for call in (
         lambda: sfn.send_task_success(taskToken=token, output="{}"),
         lambda: sfn.send_task_failure(taskToken=token, error="Late"),
@@ -106,7 +109,7 @@ def test_missed_heartbeat_fails_with_heartbeat_timeout(
 ) -> None:
     arn = runner.start(runner.machine(approval_machine(queue, heartbeat=1)), {"orderId": 8})
     token = receive_token(aws, queue)["token"]
-    described = wait_for_execution(sfn, arn, timeout=10, progress=False)
+    described = wait_for_execution(sfn, arn, timeout=60, progress=False)
     assert described["error"] == "States.HeartbeatTimeout"
     with pytest.raises(ClientError) as caught:
         sfn.send_task_success(taskToken=token, output="{}")
@@ -130,11 +133,11 @@ def test_lambda_callback_pattern(runner: Runner, sfn: Any, lab_fn: Any) -> None:
         },
     }
     arn = runner.start(runner.machine(definition))
-    for _ in range(200):
-        scheduled = [r for r in history(sfn, arn).events if r["type"] == "TaskScheduled"]
-        if scheduled:
-            break
-        time.sleep(0.02)
+    scheduled = wait_until(
+        lambda: [r for r in history(sfn, arn).events if r["type"] == "TaskScheduled"],
+        every=0.02,
+        what="TaskScheduled in the history",
+    )
     token = json.loads(scheduled[0]["taskScheduledEventDetails"]["parameters"])["Payload"]["token"]
     sfn.send_task_success(taskToken=token, output='"ok"')
-    assert output_of(wait_for_execution(sfn, arn, timeout=10, progress=False)) == "ok"
+    assert output_of(wait_for_execution(sfn, arn, timeout=60, progress=False)) == "ok"

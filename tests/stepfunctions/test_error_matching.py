@@ -57,7 +57,7 @@ def test_catch_on_task_failed_catches_a_heartbeat_timeout(
     definition["States"]["Escalate"] = {"Type": "Pass", "End": True}
     arn = runner.start(runner.machine(definition), {"orderId": 9})
     receive_token(aws, queue)  # never answered, never heartbeated
-    described = wait_for_execution(sfn, arn, timeout=10, progress=False)
+    described = wait_for_execution(sfn, arn, timeout=60, progress=False)
     assert output_of(described)["error"]["Error"] == "States.HeartbeatTimeout"
 
 

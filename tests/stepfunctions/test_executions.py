@@ -45,7 +45,7 @@ def test_same_name_and_input_while_running_is_idempotent(runner: Runner, sfn: An
     with pytest.raises(ClientError) as caught:
         runner.start(machine, {"orderId": 2}, name="order-1")
     assert caught.value.response["Error"]["Code"] == "ExecutionAlreadyExists"
-    wait_for_execution(sfn, first, timeout=10, progress=False)
+    wait_for_execution(sfn, first, timeout=60, progress=False)
     with pytest.raises(ClientError) as caught:
         runner.start(machine, {"orderId": 1}, name="order-1")
     assert caught.value.response["Error"]["Code"] == "ExecutionAlreadyExists"
