@@ -49,11 +49,12 @@ def test_two_retries_then_dlq_with_attributes(aws: Any, lam: Any, make_function:
     started = time.monotonic()
     response = lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"id": "e1"}')
     request_id = response["ResponseMetadata"]["RequestId"]
-    dead = drain(sqs, dlq_url, 1, 15)
+    dead = drain(sqs, dlq_url, 1, 90)
     elapsed = time.monotonic() - started
-    attempts = drain(sqs, trace_url, 3, 2)
+    attempts = drain(sqs, trace_url, 3, 30)
     assert len(attempts) == 3  # the first try and two retries
-    assert 2.5 <= elapsed < 12  # 1 + 2 AWS minutes on a 60x lab clock
+    # 1 + 2 AWS minutes on a 60x lab clock: 3 s, not 180 s (the bound allows a loaded machine)
+    assert 2.5 <= elapsed < 60
     assert json.loads(dead[0]["Body"]) == {"id": "e1"}
     attributes = dead[0]["MessageAttributes"]
     assert attributes["RequestID"] == {"StringValue": request_id, "DataType": "String"}
@@ -73,7 +74,7 @@ def test_retry_setting_and_failure_destination(aws: Any, lam: Any, make_function
         DestinationConfig={"OnFailure": {"Destination": dest_arn}},
     )
     lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"id": "e2"}')
-    record = json.loads(drain(sqs, dest_url, 1, 10)[0]["Body"])
+    record = json.loads(drain(sqs, dest_url, 1, 60)[0]["Body"])
     assert len(drain(sqs, trace_url, 2, 1)) == 1
     assert record["version"] == "1.0"
     assert record["requestContext"]["condition"] == "RetriesExhausted"
@@ -96,7 +97,7 @@ def test_success_destination(aws: Any, lam: Any, make_function: Any) -> None:
         FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": dest_arn}}
     )
     lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"n": 21}')
-    record = json.loads(drain(sqs, dest_url, 1, 10)[0]["Body"])
+    record = json.loads(drain(sqs, dest_url, 1, 60)[0]["Body"])
     assert record["requestContext"]["condition"] == "Success"
     assert record["responsePayload"] == {"doubled": 42}
     assert "functionError" not in record["responseContext"]
@@ -111,7 +112,7 @@ def test_zero_reserved_concurrency(aws: Any, lam: Any, make_function: Any) -> No
         FunctionName=name, DestinationConfig={"OnFailure": {"Destination": dest_arn}}
     )
     lam.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
-    record = json.loads(drain(sqs, dest_url, 1, 10)[0]["Body"])
+    record = json.loads(drain(sqs, dest_url, 1, 60)[0]["Body"])
     assert record["requestContext"]["condition"] == "ZeroReservedConcurrency"
     assert record["requestContext"]["approximateInvokeCount"] == 0
 

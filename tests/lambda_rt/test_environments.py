@@ -120,8 +120,13 @@ def test_metrics(aws: Any, lam: Any, make_function: Any) -> None:
 
 
 def test_reserved_concurrency_throttles(aws: Any, lam: Any, make_function: Any) -> None:
-    """Verifies: lambda.reserved-zero-throttles, lambda.metrics-published."""
-    name = make_function("import time\ndef handler(e, c):\n    time.sleep(1)\n    return 1\n")
+    """Verifies: lambda.reserved-zero-throttles, lambda.metrics-published.
+
+    Each call holds its slot for 5 s, so the two admitted calls are still running when the
+    other three arrive, even if a loaded machine starts the threads late."""
+    name = make_function(
+        "import time\ndef handler(e, c):\n    time.sleep(5)\n    return 1\n", Timeout=10
+    )
     lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=2)
     results: list[str] = []
 

@@ -88,7 +88,8 @@ def test_sp_reserved_concurrency_throttle(aws: LocalAWS) -> None:  # noqa: F811
     """Verifies: sp.reserved-concurrency-throttle
 
     With reserved concurrency N, the N+1th concurrent synchronous call is throttled: 429
-    TooManyRequestsException, reason ReservedFunctionConcurrentInvocationLimitExceeded."""
+    TooManyRequestsException, reason ReservedFunctionConcurrentInvocationLimitExceeded.
+    (Each call runs 6 s, so the first two still run when the third arrives on a loaded machine.)"""
     name = _function(aws, "db_writer", Timeout=10)
     lam = aws.client("lambda", config=NO_RETRY)
     lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=2)
@@ -97,7 +98,7 @@ def test_sp_reserved_concurrency_throttle(aws: LocalAWS) -> None:  # noqa: F811
     def call() -> None:
         client = aws.client("lambda", config=NO_RETRY)
         try:
-            client.invoke(FunctionName=name, Payload=b'{"seconds": 1.5}')
+            client.invoke(FunctionName=name, Payload=b'{"seconds": 6}')
             results.append("ok")
         except ClientError as exc:
             results.append(exc.response)

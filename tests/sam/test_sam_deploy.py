@@ -59,7 +59,7 @@ def test_sam_app_deploys_and_serves(aws: LocalAWS, stack_name: str) -> None:
         if r["LogicalResourceId"] == "ShipperFunction"
     )
     logs = aws.client("logs")
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 60
     found: list[str] = []
     while time.monotonic() < deadline and not found:
         try:

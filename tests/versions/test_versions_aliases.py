@@ -292,7 +292,7 @@ def test_qualified_arn_in_event_source_mapping(aws: Any, lam: Any, two_versions:
         lam.delete_event_source_mapping(UUID=mapping["UUID"])
 
 
-def wait_for_version(lam: Any, name: str, version: str, timeout: float = 15) -> bool:
+def wait_for_version(lam: Any, name: str, version: str, timeout: float = 60) -> bool:
     """Did the SQS mapping invoke ``version``? (one log stream per version's environment)"""
     import time
 
