@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from lablib.aws.server import LocalAWS
-from tests.support import NO_RETRY, running_aws, zip_of
+from tests.support import NO_RETRY, WAIT_S, running_aws, zip_of
 
 aws = pytest.fixture(scope="module", name="aws")(running_aws)
 
@@ -47,7 +47,7 @@ def make_function(lam: Any, role: str) -> Callable[..., str]:
 
 
 def wait_for(
-    check: Callable[[], bool], seconds: float = 20.0, what: str = "condition", every: float = 0.02
+    check: Callable[[], bool], seconds: float = WAIT_S, what: str = "condition", every: float = 0.02
 ) -> None:
     """Poll ``check`` (bounded in time and count) until it is true."""
     end = time.monotonic() + seconds

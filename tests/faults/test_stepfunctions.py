@@ -165,7 +165,7 @@ def test_stop_execution_interrupts_jsonata(sfn: Any) -> None:
     # The evaluating thread ends instead of burning CPU until the sum is done.
     wait_for(
         lambda: not any("(eval)" in t.name for t in set(threading.enumerate()) - already),
-        seconds=20,
+        seconds=60,
         what="the JSONata evaluation to stop",
     )
     history = sfn.get_execution_history(executionArn=execution, reverseOrder=True, maxResults=1)

@@ -8,25 +8,27 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
-from tests.support import NO_RETRY, children_of, zip_of
+from tests.support import NO_RETRY, children_of, wait_until, zip_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def alive(pids: set[int]) -> set[int]:
-    return {
-        pid
-        for pid in pids
-        if Path(f"/proc/{pid}").exists()
-        and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
-    }
+    found = set()
+    for pid in pids:
+        try:  # a process can end between two reads
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        if "zombie" not in status.lower():
+            found.add(pid)
+    return found
 
 
 @pytest.fixture
@@ -106,8 +108,7 @@ def test_serve_contract_cli_and_clean_exit(served: Any, tmp_path: Path) -> None:
     assert len(descendants) >= 2  # the zygote and at least one environment
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(20) == 0
-    time.sleep(0.2)
-    assert alive(descendants) == set()
+    wait_until(lambda: not alive(descendants), what="no environment left behind")
 
 
 def test_killed_server_leaves_no_workers(served: Any) -> None:
@@ -132,10 +133,7 @@ def test_killed_server_leaves_no_workers(served: Any) -> None:
     assert descendants
     proc.kill()  # no chance to clean up: the zygote notices its closed stdin
     proc.wait()
-    deadline = time.monotonic() + 10
-    while alive(descendants) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert alive(descendants) == set()
+    wait_until(lambda: not alive(descendants), every=0.1, what="no environment left behind")
 
 
 def test_fork_bomb_of_50_concurrent_invokes(aws: Any, make_function: Any) -> None:
