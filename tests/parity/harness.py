@@ -39,7 +39,7 @@ def call(operation: Callable[..., dict[str, Any]], **params: Any) -> dict[str, A
         return plain(dict(error.response))
 
 
-def wait_until(check: Callable[[], Any], timeout: float = 20.0, step: float = 0.05) -> Any:
+def wait_until(check: Callable[[], Any], timeout: float = 60.0, step: float = 0.05) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = check()

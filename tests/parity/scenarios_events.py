@@ -14,7 +14,7 @@ PRINT_EVENT = (
 )
 
 
-def invocation_events(ctx: Context, function: str, count: int, timeout: float = 20.0) -> list[Any]:
+def invocation_events(ctx: Context, function: str, count: int, timeout: float = 60.0) -> list[Any]:
     """The events the function printed, oldest first, once ``count`` arrived."""
     logs = ctx.client("logs")
     deadline = time.monotonic() + timeout
@@ -36,7 +36,7 @@ def invocation_events(ctx: Context, function: str, count: int, timeout: float = 
 
 
 def _wait_enabled(ctx: Context, uuid: str) -> None:
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if ctx.lam.get_event_source_mapping(UUID=uuid)["State"] == "Enabled":
             return
@@ -162,7 +162,7 @@ def dynamodb_stream_not_found(ctx: Context) -> dict[str, Any]:
 def _printed_records(ctx: Context, function: str, count: int) -> list[Any]:
     """Every record (or event) the function printed, once ``count`` arrived."""
     logs = ctx.client("logs")
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60
     found: list[Any] = []
     while time.monotonic() < deadline:
         try:

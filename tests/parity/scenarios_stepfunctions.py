@@ -52,7 +52,7 @@ def _machine(ctx: Context, definition: dict[str, Any]) -> tuple[dict[str, Any], 
     return created, str(created["stateMachineArn"])
 
 
-def _finished(ctx: Context, execution_arn: str, timeout: float = 20.0) -> dict[str, Any]:
+def _finished(ctx: Context, execution_arn: str, timeout: float = 60.0) -> dict[str, Any]:
     sfn = ctx.client("stepfunctions")
     deadline = time.monotonic() + timeout
     described: dict[str, Any] = {}
@@ -97,7 +97,7 @@ def stop_execution(ctx: Context) -> dict[str, Any]:
     sfn = ctx.client("stepfunctions")
     created, arn = _machine(ctx, WAIT)
     started = call(sfn.start_execution, stateMachineArn=arn)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # stop once the Wait state was entered, as recorded
         events = sfn.get_execution_history(executionArn=started["executionArn"])["events"]
         if any(e["type"] == "WaitStateEntered" for e in events):
