@@ -137,27 +137,14 @@ class ControlShims:
         deployment = json.loads(out)["id"]
         self.gateway.take_snapshot(region, api, deployment)
         if stage_name and saved is not None:
+            # a canary deployment leaves the stage on its deployment (and variables)
+            target = saved["deployment_id"] if canary else deployment
+            variables = None if canary else spec.get("variables")
+            bridge.restore_stage(
+                self.gateway.account, region, api, stage_name, saved, target, variables
+            )
             if canary:
-                bridge.restore_stage(
-                    self.gateway.account,
-                    region,
-                    api,
-                    stage_name,
-                    saved,
-                    saved["deployment_id"],
-                    None,
-                )
                 self.gateway.canaries[(api, stage_name)] = _canary(canary, deployment)
-            else:
-                bridge.restore_stage(
-                    self.gateway.account,
-                    region,
-                    api,
-                    stage_name,
-                    saved,
-                    deployment,
-                    spec.get("variables"),
-                )
         return status, headers, out
 
     def create_stage(self, environ: dict[str, Any], body: bytes, region: str, api: str) -> Any:
