@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -24,3 +25,15 @@ def cfn(aws: LocalAWS) -> Any:
 @pytest.fixture
 def stack_name() -> str:
     return f"st-{uuid.uuid4().hex[:8]}"
+
+
+def create_stack(aws: LocalAWS, name: str, template: dict[str, Any]) -> dict[str, str]:
+    """Create the stack (asserting CREATE_COMPLETE, with the failed resources' reasons) and
+    return its outputs."""
+    cfn = aws.client("cloudformation", config=NO_RETRY)
+    cfn.create_stack(StackName=name, TemplateBody=json.dumps(template))
+    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+    events = cfn.describe_stack_events(StackName=name)["StackEvents"]
+    failed = [e.get("ResourceStatusReason") for e in events if "FAILED" in e["ResourceStatus"]]
+    assert stack["StackStatus"] == "CREATE_COMPLETE", failed
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs") or []}

@@ -12,17 +12,7 @@ from typing import Any
 
 from lablib.aws.server import LocalAWS
 
-from .conftest import NO_RETRY
-
-
-def _create(aws: LocalAWS, name: str, template: dict[str, Any]) -> dict[str, str]:
-    cfn = aws.client("cloudformation", config=NO_RETRY)
-    cfn.create_stack(StackName=name, TemplateBody=json.dumps(template))
-    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
-    events = cfn.describe_stack_events(StackName=name)["StackEvents"]
-    failed = [e.get("ResourceStatusReason") for e in events if "FAILED" in e["ResourceStatus"]]
-    assert stack["StackStatus"] == "CREATE_COMPLETE", failed
-    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs") or []}
+from .conftest import NO_RETRY, create_stack
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
@@ -121,7 +111,7 @@ def test_method_api_key_usage_plan_validator_model_gateway_response(
             "Plan": {"Value": {"Ref": "Plan"}},
         },
     }
-    out = _create(aws, stack_name, template)
+    out = create_stack(aws, stack_name, template)
     gateway = aws.client("apigateway", config=NO_RETRY)
     root = gateway.get_resources(restApiId=out["Api"])["items"][0]["id"]
     method = gateway.get_method(restApiId=out["Api"], resourceId=root, httpMethod="GET")
@@ -181,7 +171,7 @@ def test_body_import_keeps_extensions(aws: LocalAWS, stack_name: str) -> None:
         "Resources": {"Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Body": body}}},
         "Outputs": {"Api": {"Value": {"Ref": "Api"}}},
     }
-    out = _create(aws, stack_name, template)
+    out = create_stack(aws, stack_name, template)
     gateway = aws.client("apigateway", config=NO_RETRY)
     assert gateway.get_rest_api(restApiId=out["Api"])["binaryMediaTypes"] == ["image/png"]
     validators = gateway.get_request_validators(restApiId=out["Api"])["items"]
@@ -286,7 +276,7 @@ def test_request_validation_of_parameters_and_body(aws: LocalAWS, stack_name: st
         },
         "Outputs": {"Api": {"Value": api}},
     }
-    out = _create(aws, stack_name, template)
+    out = create_stack(aws, stack_name, template)
     base = f"{aws.endpoint}/restapis/{out['Api']}/dev/_user_request_/"
     good = {"first": "Ana", "age": 30}
     status, text = _post(base, good)

@@ -10,17 +10,7 @@ from typing import Any
 
 from lablib.aws.server import LocalAWS
 
-from .conftest import NO_RETRY
-
-
-def _create(aws: LocalAWS, name: str, template: dict[str, Any]) -> dict[str, str]:
-    cfn = aws.client("cloudformation", config=NO_RETRY)
-    cfn.create_stack(StackName=name, TemplateBody=json.dumps(template))
-    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
-    events = cfn.describe_stack_events(StackName=name)["StackEvents"]
-    failed = [e.get("ResourceStatusReason") for e in events if "FAILED" in e["ResourceStatus"]]
-    assert stack["StackStatus"] == "CREATE_COMPLETE", failed
-    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs") or []}
+from .conftest import NO_RETRY, create_stack
 
 
 def _receive(aws: LocalAWS, url: str, count: int = 1) -> list[str]:
@@ -102,7 +92,7 @@ def test_subscription_with_raw_delivery_and_filter_policy(aws: LocalAWS, stack_n
             "Sub": {"Value": {"Ref": "RedSub"}},
         },
     }
-    out = _create(aws, stack_name, template)
+    out = create_stack(aws, stack_name, template)
     assert out["Sub"].startswith(out["Topic"] + ":")
     sns = aws.client("sns", config=NO_RETRY)
     for colour in ("blue", "red"):
@@ -163,7 +153,7 @@ def test_bucket_notifications_to_sqs_and_eventbridge(aws: LocalAWS, stack_name: 
         },
         "Outputs": {"Queue": {"Value": {"Ref": "Queue"}}, "Bus": {"Value": {"Ref": "BusQueue"}}},
     }
-    out = _create(aws, stack_name, template)
+    out = create_stack(aws, stack_name, template)
     s3 = aws.client("s3", config=NO_RETRY)
     s3.put_object(Bucket=bucket, Key="skip.txt", Body=b"x")
     s3.put_object(Bucket=bucket, Key="data.json", Body=b"{}")
@@ -195,6 +185,6 @@ def test_layer_version_ref_is_its_arn(aws: LocalAWS, stack_name: str) -> None:
         },
         "Outputs": {"Layer": {"Value": {"Ref": "Layer"}}},
     }
-    out = _create(aws, stack_name, template)
+    out = create_stack(aws, stack_name, template)
     assert out["Layer"].startswith("arn:aws:lambda:us-east-1:")
     assert out["Layer"].endswith(f":layer:{stack_name}-layer:1")
