@@ -24,7 +24,7 @@ from .concepts import SyllabusError
 from .exam import EXAM_MINUTES, Attempt, draw_exam, draw_quiz, new_attempt
 from .form import GUESSER_EXAMS, form_failures, form_report, format_report
 from .progress import ProgressStore
-from .schema import CHOICE_TYPES, DOMAINS, EXAMS
+from .schema import CHOICE_TYPES, DOMAINS, EXAMS, Question
 from .scoring import PASS_MARK, parse_response
 from .terminal import Console, ExamSession, clock_text, run_quiz, see_it_run
 
@@ -150,6 +150,15 @@ def _bank(args: argparse.Namespace) -> Bank:
     return load_bank(args.bank)
 
 
+def _selected(args: argparse.Namespace) -> list[Question]:
+    """The bank's questions that --lab/--concept/--domain select (a bad id is a usage error)."""
+    bank = _bank(args)  # a bank that does not load is not a usage error
+    try:
+        return bank.select(lab=args.lab, concept=args.concept, domain=args.domain)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+
+
 @_guard
 def cmd_check(args: argparse.Namespace, io: IO) -> int:
     """Validate the bank; print every problem with file, question id and field."""
@@ -242,11 +251,7 @@ def cmd_export(args: argparse.Namespace, io: IO) -> int:
     """Export a selection of the bank to Anki or QTI 2.1."""
     from .export import export_anki, export_qti
 
-    bank = _bank(args)
-    try:
-        questions = bank.select(lab=args.lab, concept=args.concept, domain=args.domain)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
+    questions = _selected(args)
     if not questions:
         raise UsageError(
             "the selection is empty: no questions match; widen --lab/--concept/--domain"
@@ -318,11 +323,7 @@ def _seed(args: argparse.Namespace) -> int:
 @_guard
 def cmd_quiz(args: argparse.Namespace, io: IO) -> int:
     """Practise: by lab, concept or domain; new, wrong or due questions; review mode."""
-    bank = _bank(args)
-    try:
-        questions = bank.select(lab=args.lab, concept=args.concept, domain=args.domain)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
+    questions = _selected(args)
     if args.n < 1:
         raise UsageError("-n must be at least 1")
     with _store(io) as store:
