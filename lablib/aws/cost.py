@@ -91,6 +91,14 @@ def _calls(source: str, name: str) -> list[str]:
     return out
 
 
+def _function(name: str, text: str, memory: str, timeout: str) -> Function:
+    """Function ``name`` with the memory and timeout the patterns find in ``text`` (Lambda's
+    defaults where they find none)."""
+    return Function(
+        name, _int(memory, text, _DEFAULT_MEMORY), _int(timeout, text, _DEFAULT_TIMEOUT)
+    )
+
+
 def plan(notebook: Path) -> Plan:
     """The functions (name, memory, timeout) and other resources ``notebook`` creates."""
     lab = re.sub(r"^\d+-", "", notebook.stem)
@@ -99,28 +107,19 @@ def plan(notebook: Path) -> Plan:
     for source in _code_cells(notebook):
         magic = re.match(r"%%lambda\s+(\S+)(.*)", source)
         if magic:
-            options = magic.group(2)
-            functions[magic.group(1)] = Function(
-                magic.group(1),
-                _int(r"--memory[ =](\d+)", options, _DEFAULT_MEMORY),
-                _int(r"--timeout[ =](\d+)", options, _DEFAULT_TIMEOUT),
+            functions[magic.group(1)] = _function(
+                magic.group(1), magic.group(2), r"--memory[ =](\d+)", r"--timeout[ =](\d+)"
             )
         for args in _calls(source, "deploy"):
             named = re.search(r"name=['\"]([^'\"]+)", args)
             if named:
-                functions[named.group(1)] = Function(
-                    named.group(1),
-                    _int(r"memory=(\d+)", args, _DEFAULT_MEMORY),
-                    _int(r"timeout=(\d+)", args, _DEFAULT_TIMEOUT),
+                functions[named.group(1)] = _function(
+                    named.group(1), args, r"memory=(\d+)", r"timeout=(\d+)"
                 )
         for args in _calls(source, "create_function"):
             named = re.search(r"FunctionName=['\"]([^'\"]+)", args)
             name = named.group(1) if named else f"function {len(functions) + 1}"
-            functions[name] = Function(
-                name,
-                _int(r"MemorySize=(\d+)", args, _DEFAULT_MEMORY),
-                _int(r"Timeout=(\d+)", args, _DEFAULT_TIMEOUT),
-            )
+            functions[name] = _function(name, args, r"MemorySize=(\d+)", r"Timeout=(\d+)")
         for create in re.findall(r"\.(create_(?!function\b)\w+)\(", source):
             result.resources[create] = result.resources.get(create, 0) + 1
     result.functions = sorted(functions.values(), key=lambda f: f.name)
