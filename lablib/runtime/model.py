@@ -41,6 +41,9 @@ KNOWN_RUNTIMES = (
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024  # request payload, bytes
 MAX_SYNC_RESPONSE = 6_291_556  # response payload, bytes (as AWS reports it)
 MAX_ASYNC_PAYLOAD = 1024 * 1024  # 1 MB since October 2025 (was 256 KB)
+# A Python worker starts each line of its output with this and 13 digits of epoch ms: the
+# time the line was written, which becomes its log event's timestamp.
+LINE_STAMP = b"\x00\x01"
 ACCOUNT_LIMITS = {  # GetAccountSettings defaults (per Region)
     "TotalCodeSize": 80_530_636_800,
     "CodeSizeUnzipped": 262_144_000,

@@ -19,10 +19,14 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 let currentRequestId = undefined;
 
 // -- logging ------------------------------------------------------------------------------
+// Each line starts with "\x00\x01" and 13 digits of epoch ms, the time it was written: the
+// local runtime strips it and makes it the log event's timestamp (model.LINE_STAMP).
 function logLine(level, args) {
   const message = util.format(...args).replace(/\n/g, "\r");
+  const now = Date.now();
+  const stamp = "\x00\x01" + String(now).padStart(13, "0");
   process.stdout.write(
-    `${new Date().toISOString()}\t${currentRequestId}\t${level}\t${message}\n`,
+    `${stamp}${new Date(now).toISOString()}\t${currentRequestId}\t${level}\t${message}\n`,
   );
 }
 console.log = (...a) => logLine("INFO", a);

@@ -219,6 +219,7 @@ class Scheduler(Spawner):
             if fn.runtime in PYTHON_RUNTIMES:
                 self._python_choice(fn)  # a new version's zygote starts before the clock runs
             started = time.perf_counter()
+            init_wall_ms = int(time.time() * 1000)
             try:
                 env = box[0] = self._spawn(fn)
             except _InitFailure as failure:
@@ -227,10 +228,10 @@ class Scheduler(Spawner):
             init_ms = (time.perf_counter() - started) * 1000
             now_ms = int(time.time() * 1000)
             ran_on = env.python.version if env.python is not None else None
-            lines.append((now_ms, tel.init_start_line(fn.runtime, fn.region, ran_on)))
+            lines.append((init_wall_ms, tel.init_start_line(fn.runtime, fn.region, ran_on)))
             if env.python is not None and env.python.fallback and self._first_fallback(fn):
-                lines.append((now_ms, self._fallback_line(fn, env.python)))
-            lines += [(now_ms, line) for line in tel.split_output(env.read_new_output())]
+                lines.append((init_wall_ms, self._fallback_line(fn, env.python)))
+            lines += tel.split_stamped(env.read_new_output(), init_wall_ms, now_ms)
             if env.channel.init.died and _zygote_died(env):
                 self._discard(env)
                 raise ServiceError(_SERVICE_MESSAGE)
@@ -250,9 +251,8 @@ class Scheduler(Spawner):
             env.busy = True
         env.invocations += 1
         start_wall = time.time()
-        lines.append(
-            (int(start_wall * 1000), f"START RequestId: {request_id} Version: {fn.version}")
-        )
+        start_ms = int(start_wall * 1000)
+        lines.append((start_ms, f"START RequestId: {request_id} Version: {fn.version}"))
         deadline_ms = int((start_wall + fn.timeout_s) * 1000)
         invocation = Invocation(request_id, payload, deadline_ms, invoked_arn, client_context)
         begun = time.perf_counter()
@@ -295,7 +295,7 @@ class Scheduler(Spawner):
                 function_error, error_type = "Unhandled", "Function.ResponseSizeTooLarge"
         max_used = max(env.rss_mb("VmHWM"), env.peak_tree_mb, 1) if not env.dead else fn.memory_mb
         end_ms = int(time.time() * 1000)
-        lines += [(end_ms, line) for line in tel.split_output(env.read_new_output())]
+        lines += tel.split_stamped(env.read_new_output(), start_ms, end_ms)
         if status == "timeout":  # after what the handler printed, before END and REPORT
             stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(end_ms / 1000))
             stamp += f".{end_ms % 1000:03d}Z"
@@ -391,7 +391,7 @@ class Scheduler(Spawner):
             body, error_type = _error_body(message, "Runtime.ExitError"), "Runtime.ExitError"
         self._stop(env)
         end_ms = int(time.time() * 1000)
-        lines += [(end_ms, line) for line in tel.split_output(env.read_new_output())]
+        lines += tel.split_stamped(env.read_new_output(), lines[0][0] if lines else 0, end_ms)
         self._discard(env)
         lines.append(
             (

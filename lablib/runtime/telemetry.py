@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 import time
 from datetime import UTC, datetime
 from typing import Any
 
 from lablib.runtime import emf
 from lablib.runtime.jobs import JobThread
-from lablib.runtime.model import FunctionConfig, LogSink, MetricSink
+from lablib.runtime.model import LINE_STAMP, FunctionConfig, LogSink, MetricSink
 
 MAX_EVENT_BYTES = 256 * 1024
 TAIL_BYTES = 4096
@@ -34,6 +35,29 @@ def split_output(raw: bytes) -> list[str]:
     if lines and lines[-1] == "":
         lines.pop()
     return [line[:MAX_EVENT_BYTES] for line in lines]
+
+
+_STAMP = re.compile(LINE_STAMP.decode() + r"(\d{13})")
+
+
+def split_stamped(raw: bytes, earliest_ms: int, latest_ms: int) -> list[tuple[int, str]]:
+    """Like split_output, each line with the time it was written: the stamp a Python worker
+    put at its start (stripped here; zygote._Stamped). A line without one (written around
+    the runtime's streams: Node.js, a custom runtime, a subprocess) takes the time of the
+    next stamped line, or ``latest_ms``. Times stay in order, within [earliest, latest]."""
+    lines = split_output(raw)
+    if LINE_STAMP not in raw:
+        return [(latest_ms, line) for line in lines]
+    out: list[tuple[int, str]] = []
+    following = latest_ms
+    for line in reversed(lines):
+        found = _STAMP.search(line)
+        if found is not None:
+            following = min(max(int(found.group(1)), earliest_ms), following, latest_ms)
+            line = _STAMP.sub("", line)
+        out.append((following, line))
+    out.reverse()
+    return out
 
 
 def report_line(

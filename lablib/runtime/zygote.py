@@ -16,12 +16,14 @@ import os
 import select
 import signal
 import sys
+import time
 from typing import Any
 
 # Preloaded so environments start warm; boto3 is what most handlers import.
 import boto3  # noqa: F401
 
 from lablib.runtime import bootstrap, procs, sandbox
+from lablib.runtime.model import LINE_STAMP
 
 _PR_SET_PDEATHSIG = 1
 _CLONE_NEWNS = 0x00020000
@@ -130,6 +132,7 @@ def _child(spec: dict[str, Any]) -> None:
     sys.path[:] = [spec["task_root"], *spec.get("extra_path", []), *sys.path]
     # Unbuffered like AWS's Python runtime (and `python -u`): each write reaches the log at
     # once, so what a handler wrote before a timeout or a kill is there, even without "\n".
+    # Each line starts with the time it was written (see _Stamped), as a log event on AWS.
     sys.stdout = _unbuffered(1, "strict")
     sys.stderr = _unbuffered(2, "backslashreplace")
     sys.argv = ["/var/runtime/bootstrap"]
@@ -137,10 +140,47 @@ def _child(spec: dict[str, Any]) -> None:
 
 
 def _unbuffered(fd: int, errors: str) -> io.TextIOWrapper:
-    raw = io.FileIO(fd, "w", closefd=False)
     return io.TextIOWrapper(
-        raw, encoding="utf-8", errors=errors, line_buffering=True, write_through=True
+        _Stamped(fd), encoding="utf-8", errors=errors, line_buffering=True, write_through=True
     )
+
+
+class _Stamped(io.RawIOBase):
+    """A log descriptor that marks the start of each line with the time it was written:
+    ``LINE_STAMP`` and 13 digits of epoch milliseconds, which the scheduler strips
+    (telemetry.split_stamped). What bypasses it (a subprocess, a C extension) stays as is."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+        self._at_line_start = True
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    @property
+    def name(self) -> int:  # as io.FileIO over a descriptor
+        return self._fd
+
+    def write(self, data: Any) -> int:
+        data = bytes(data)  # the same object when it is bytes already (print's case)
+        size = len(data)
+        if not size:
+            return 0
+        if self._at_line_start or data.find(b"\n", 0, size - 1) >= 0:
+            frame = b"%s%013d" % (LINE_STAMP, time.time_ns() // 1_000_000)
+            out = frame if self._at_line_start else b""
+            out += data[:-1].replace(b"\n", b"\n" + frame) + data[-1:]
+        else:
+            out = data
+        self._at_line_start = data[-1] == 10  # b"\n"
+        done = os.write(self._fd, out)
+        while done < len(out):
+            done += os.write(self._fd, out[done:])
+        return size
 
 
 def _exit_code(exc: SystemExit) -> int:

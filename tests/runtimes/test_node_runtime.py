@@ -11,6 +11,7 @@ import shutil
 import time
 import uuid
 import zipfile
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -197,6 +198,34 @@ def test_console_lines_reach_cloudwatch_logs(aws: LocalAWS) -> None:  # noqa: F8
     assert messages[0].startswith("INIT_START") or messages[0].startswith("START")
     assert any(m.startswith(f"START RequestId: {request_id}") for m in messages)
     assert any(m.startswith(f"REPORT RequestId: {request_id}") for m in messages)
+
+
+@needs_node
+def test_console_lines_carry_the_time_they_were_written(aws: LocalAWS) -> None:  # noqa: F811
+    """Two console.log calls 1.5 s apart are two events at least 1 s apart, between START
+    and END; the ISO time in each line is its event's timestamp."""
+    code = (
+        "exports.handler = async () => {\n"
+        "  console.log('first');\n"
+        "  await new Promise((done) => setTimeout(done, 1500));\n"
+        "  console.log('second');\n"
+        "  return 'ok';\n"
+        "};\n"
+    )
+    name = _function(aws, {"index.js": code})
+    reply, _ = _invoke(aws, name)
+    request_id = reply["ResponseMetadata"]["RequestId"]
+    events = aws.client("logs").filter_log_events(logGroupName=f"/aws/lambda/{name}")["events"]
+    at = {e["message"].rstrip("\n").rsplit("\t", 1)[-1]: e for e in events}
+    first, second = at["first"], at["second"]
+    assert second["timestamp"] - first["timestamp"] >= 1000
+    start = next(e for e in events if e["message"].startswith(f"START RequestId: {request_id}"))
+    end = next(e for e in events if e["message"].startswith(f"END RequestId: {request_id}"))
+    assert start["timestamp"] <= first["timestamp"] <= second["timestamp"] <= end["timestamp"]
+    for event in (first, second):
+        assert "\x00" not in event["message"]
+        written = datetime.fromisoformat(event["message"].split("\t")[0].replace("Z", "+00:00"))
+        assert int(written.timestamp() * 1000) == event["timestamp"]
 
 
 def test_node_missing_gives_a_clear_error(aws: LocalAWS, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
