@@ -1,7 +1,8 @@
 """The scheduler owns execution environments: it picks a warm one or starts a cold one,
 enforces concurrency, timeouts and memory, and turns each outcome into AWS's shapes.
-Starting an environment is ``spawner.Spawner`` (which ``Scheduler`` inherits), and one
-environment's process, output and memory are ``environment.Environment``.
+Starting an environment is ``spawner.Spawner`` and enforcing memory limits and idle time is
+``watchdog.Watchdog`` (``Scheduler`` inherits both); one environment's process, output and
+memory are ``environment.Environment``.
 """
 
 from __future__ import annotations
@@ -29,13 +30,13 @@ from lablib.runtime.model import (
 )
 from lablib.runtime.runtime_api import Invocation
 from lablib.runtime.spawner import Spawner, _InitFailure
+from lablib.runtime.watchdog import Watchdog
 
 INIT_TIMEOUT_S = 10.0
 EXIT_REPORT_WAIT_S = 5.0  # how long a killed environment's exit report may take to arrive
-WATCH_POLL_S = 0.02  # the watchdog's memory sampling period while an invocation runs
 
 
-class Scheduler(Spawner):
+class Scheduler(Spawner, Watchdog):
     def __init__(
         self,
         executor: Executor,
@@ -421,48 +422,6 @@ class Scheduler(Spawner):
     ) -> InvokeResult:
         body = json.dumps({"errorType": error_type, "errorMessage": message}).encode()
         return InvokeResult(request_id, body, fn.version, "Unhandled", error_type, cold=True)
-
-    # -- watchdog: memory limits and idle environments --------------------------------------
-    def _watch(self) -> None:
-        while not self._closed:
-            time.sleep(WATCH_POLL_S)
-            with self._lock:
-                self._park()
-                if self._closed:
-                    return
-                envs = list(self._all.values())
-                self.watchdog_passes += 1
-            now = time.monotonic()
-            for env in envs:
-                if env.dead or not env.pid:
-                    continue
-                if env.busy and env.tree_mb() > env.fn.memory_mb:
-                    env.killed_for_memory = True
-                    self.executor.kill(env.pid)
-                elif not env.busy and now - env.last_used > self.idle_seconds:
-                    self._discard(env)
-
-    def _park(self) -> None:
-        """With the lock held: while no invocation is in flight, sleep until one starts
-        (``_acquire`` notifies) or the next idle environment is due to stop. Idle, the
-        watchdog costs no CPU at all."""
-        while not self._closed and self._busy_total == 0:
-            now = time.monotonic()
-            due = min(
-                (
-                    e.last_used + self.idle_seconds
-                    for e in self._all.values()
-                    if not (e.busy or e.dead) and e.pid
-                ),
-                default=None,
-            )
-            if due is not None and due < now:
-                break
-            self.watchdog_parked = True
-            try:
-                self._wake.wait(None if due is None else due - now + WATCH_POLL_S)
-            finally:
-                self.watchdog_parked = False
 
 
 _SERVICE_MESSAGE = (
