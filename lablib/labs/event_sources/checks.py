@@ -166,7 +166,7 @@ def check_partial_batch(fb: Feedback, code: str = "") -> None:
     )
     lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True)
     dead: list[dict[str, Any]] = []
-    end = time.monotonic() + 8
+    end = time.monotonic() + 45  # ends as soon as the queue is empty; generous under load
     while time.monotonic() < end:
         dead += lab.drain(dlq)
         left = sqs.get_queue_attributes(
@@ -174,11 +174,11 @@ def check_partial_batch(fb: Feedback, code: str = "") -> None:
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
         if (
-            dead
-            and left["ApproximateNumberOfMessages"]
+            left["ApproximateNumberOfMessages"]
             == left["ApproximateNumberOfMessagesNotVisible"]
             == "0"
         ):
+            dead += lab.drain(dlq)  # the queue is empty: every message deleted or redriven
             break
         time.sleep(0.2)
     lam.delete_event_source_mapping(UUID=mapping["UUID"])
@@ -247,7 +247,7 @@ def check_s3_permission(
     s3.put_object(Bucket=bucket, Key="incoming/notes.txt", Body=b"x")
     s3.put_object(Bucket=bucket, Key="archive/old.csv", Body=b"a,b")
     seen: list[str] = []
-    end, settle = time.monotonic() + 15, 0.0
+    end, settle = time.monotonic() + 30, 0.0
     while time.monotonic() < (settle or end):  # a cold start may take seconds under load
         seen += [item["body"]["ident"] for item in lab.drain(results)]
         if "incoming/report.csv" in seen and not settle:
@@ -367,7 +367,7 @@ def check_unblock_shard(
     )
     reported: list[dict[str, Any]] = []
     done: set[Any] = set()
-    end = time.monotonic() + 10
+    end = time.monotonic() + 30  # ends as soon as all arrived; generous under load
     while time.monotonic() < end and not (reported and len(done) >= 7):
         reported += [r["body"] for r in lab.drain(destination)]
         done |= {r["body"]["id"] for r in lab.drain(results)}
