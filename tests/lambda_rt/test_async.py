@@ -148,11 +148,19 @@ def test_events_waiting_at_shutdown_are_reported_not_lost(tmp_path: Any, monkeyp
             Code={"ZipFile": zip_of({"app.py": "def handler(e, c):\n    raise ValueError\n"})},
         )  # fmt: skip
         lam.invoke(FunctionName="fails", InvocationType="Event", Payload=b'{"keep": "me"}')
-        deadline = time.monotonic() + 60  # a cold start on a busy machine can take seconds
-        while local.lambda_plane.queue.pending() and time.monotonic() < deadline:
-            # wait until the first attempt failed and the retry is scheduled a minute out
-            if local.lambda_plane.queue.scheduled():
-                break
+        queue = local.lambda_plane.queue
+
+        def retry_scheduled() -> bool:
+            """The first attempt failed and its retry waits (a minute out): the event sits
+            in the queue again with one attempt made. (Right after the invoke it sits there
+            too, with none: waiting for that alone flaked under load.)"""
+            with queue._cond:
+                waiting = [event for heap in queue._heaps.values() for _, _, event in heap]
+            return any(event.attempts == 1 for event in waiting)
+
+        deadline = time.monotonic() + 120  # a cold start on a busy machine can take seconds
+        while not retry_scheduled():
+            assert time.monotonic() < deadline, "the first attempt never failed"
             time.sleep(0.05)
     finally:
         local.stop(drain_seconds=0.5)
