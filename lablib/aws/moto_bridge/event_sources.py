@@ -357,12 +357,6 @@ def schedule_rules() -> list[dict[str, Any]]:
     return out
 
 
-def log_group_exists(region: str, name: str) -> bool:
-    from moto.logs.models import logs_backends
-
-    return name in logs_backends[ACCOUNT][region].groups
-
-
 def stream_exists(arn: str) -> bool:
     service = arn.split(":")[2] if arn.count(":") >= 5 else ""
     if service == "sqs":

@@ -304,13 +304,6 @@ def _patch_json_path() -> None:
             module.extract_json = _extract_json  # type: ignore[attr-defined]
 
 
-def _replace_everywhere(attr: str, original: Any, replacement: Any) -> None:
-    """Rebind a function in every parser module that imported it by name."""
-    for name, module in list(sys.modules.items()):
-        if name.startswith("moto.stepfunctions.parser") and getattr(module, attr, None) is original:
-            setattr(module, attr, replacement)
-
-
 def _eval_jsonata(expression: str) -> Any:
     try:
         return semantics.eval_jsonata(expression)
