@@ -78,7 +78,7 @@ def test_no_loss_with_partial_failures_and_redrive(
         done = {r["id"] for r in results.drain()}
         return done == good and {json.loads(m["Body"])["id"] for m in dead} == poison
 
-    wait_for(settled, timeout=300, every=0.2)
+    wait_for(settled, timeout=240, every=0.2)  # under the 300 s per-test limit
     processed = [r["id"] for r in results.items]
     assert set(processed) == good
     assert len(processed) == len(good)  # partial failures: successes are not redelivered
