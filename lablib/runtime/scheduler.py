@@ -261,7 +261,9 @@ class Scheduler(Spawner, Watchdog):
         finished = invocation.done.wait(fn.timeout_s)
         duration_ms = (time.perf_counter() - begun) * 1000
         status: str | None = None
+        measured_mb = 0  # what a timed-out environment used, read before it is killed
         if not finished:
+            measured_mb = max(env.rss_mb("VmHWM"), env.tree_mb())
             self._stop(env)  # discarded below, once everything it wrote has been read
             duration_ms = fn.timeout_s * 1000
             status = "timeout"
@@ -294,7 +296,7 @@ class Scheduler(Spawner, Watchdog):
                     "Function.ResponseSizeTooLarge",
                 )
                 function_error, error_type = "Unhandled", "Function.ResponseSizeTooLarge"
-        max_used = max(env.rss_mb("VmHWM"), env.peak_tree_mb, 1) if not env.dead else fn.memory_mb
+        max_used = _max_memory_used(env, fn, measured_mb)
         end_ms = int(time.time() * 1000)
         lines += tel.split_stamped(env.read_new_output(), start_ms, end_ms)
         if status == "timeout":  # after what the handler printed, before END and REPORT
@@ -451,6 +453,17 @@ def _error_type(body: bytes) -> str:
         if isinstance(value, str):
             return value
     return "Unhandled"
+
+
+def _max_memory_used(env: Environment, fn: FunctionConfig, measured_mb: int) -> int:
+    """REPORT's Max Memory Used: the peak of the worker (VmHWM) and of its process tree (as
+    the watchdog sampled it). An environment killed for memory used all of it; one that died
+    before any sample was taken reports its memory size, as before."""
+    if env.killed_for_memory:
+        return fn.memory_mb
+    if not env.dead:
+        return max(env.rss_mb("VmHWM"), env.peak_tree_mb, 1)
+    return max(measured_mb, env.peak_tree_mb) or fn.memory_mb
 
 
 def _is_start(text: str) -> bool:

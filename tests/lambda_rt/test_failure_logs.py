@@ -173,3 +173,22 @@ def handler(event, context):
     lines = tail_lines(response)
     assert lines[1] == "waiting for the partner API..."
     assert re.fullmatch(f"{STAMP} {request_id} Task timed out after 1.00 seconds", lines[2])
+
+
+def test_timeout_reports_the_memory_really_used(aws: Any, lam: Any, make_function: Any) -> None:
+    """The REPORT of a timed-out invocation shows the peak memory of the environment (as the
+    watchdog and the kernel saw it before the kill), not the configured memory size."""
+    code = """
+import time
+def handler(event, context):
+    time.sleep(30)
+"""
+    name = make_function(code, MemorySize=512, Timeout=1)
+    response, body, request_id = failed(lam, name)
+    assert body["errorType"] == "Sandbox.Timedout"
+    for lines in (tail_lines(response), invocation_lines(aws, name, request_id)):
+        report = lines[-1]
+        assert report.startswith(f"REPORT RequestId: {request_id}\t")
+        assert report.endswith("\tStatus: timeout\t")
+        used = int(re.search(r"\tMax Memory Used: (\d+) MB\t", report).group(1))  # type: ignore[union-attr]
+        assert 1 <= used < 256, report
