@@ -144,7 +144,8 @@ def _short(epoch: float) -> str:
 
 
 class AlarmEvaluator:
-    """A single background thread evaluating every metric alarm each ``tick`` seconds."""
+    """A single background thread evaluating every metric alarm each ``tick`` seconds; while
+    there is no metric alarm it sleeps until one is created."""
 
     def __init__(
         self,
@@ -160,9 +161,14 @@ class AlarmEvaluator:
         self.tick = tick
         self.active = active
         self._stop = threading.Event()
+        self._wake = threading.Event()  # an alarm was created (or the evaluator closes)
+        self.parked = False  # waiting for an alarm to exist (tests: no passes while idle)
+        self._alarms = 0  # single-metric alarms seen by the last pass
+        self.passes = 0  # evaluation passes made by the background thread
         self._thread = threading.Thread(target=self._run, name="alarm-evaluator", daemon=True)
 
     def start(self) -> AlarmEvaluator:
+        bridge.on_alarm_created(self._wake.set)
         self._thread.start()
         return self
 
@@ -170,17 +176,26 @@ class AlarmEvaluator:
         while not self._stop.wait(self.tick):
             if not self.active():
                 continue
+            self._wake.clear()  # before the pass: an alarm created from here on wakes us
+            self.passes += 1
             try:
                 self.evaluate_all()
             except Exception as exc:  # one bad alarm must not stop evaluation
                 print(f"lablib: alarm evaluation failed: {exc!r}", flush=True)
+                continue
+            if not self._alarms:
+                self.parked = True
+                self._wake.wait()
+                self.parked = False
 
     def evaluate_all(self, now: float | None = None) -> list[tuple[str, str, str]]:
         """Evaluate every alarm once; returns (alarm, old state, new state) for changes."""
         self.drain()
         now = time.time() if now is None else now
         changes = []
-        for alarm in bridge.metric_alarms():
+        alarms = bridge.metric_alarms()
+        self._alarms = len(alarms)
+        for alarm in alarms:
             outcome = evaluate(alarm, self.clock, now)
             if outcome is None or outcome[0] == alarm.state:
                 continue
@@ -255,5 +270,7 @@ class AlarmEvaluator:
 
     def close(self) -> None:
         self._stop.set()
+        self._wake.set()
+        bridge.forget_alarm_created(self._wake.set)
         if self._thread.is_alive():
             self._thread.join(5)

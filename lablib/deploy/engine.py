@@ -112,6 +112,11 @@ class DeploymentEngine:
         self.runs: dict[str, Run] = {}
         self.lock = threading.RLock()
         self._stop = threading.Event()
+        # Set when a deployment is added (or the engine closes): with none in progress the
+        # loop sleeps on it instead of ticking.
+        self._wake = threading.Event()
+        self.parked = False  # waiting for a deployment (tests: no ticks while idle)
+        self.passes = 0  # passes over the deployments in progress
         self._thread = threading.Thread(target=self._loop, name="codedeploy-engine", daemon=True)
 
     def start(self) -> None:
@@ -119,6 +124,7 @@ class DeploymentEngine:
 
     def close(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread.is_alive():
             self._thread.join(5)
 
@@ -135,12 +141,21 @@ class DeploymentEngine:
             for name in ("BeforeAllowTraffic", "AfterAllowTraffic"):
                 run.events[name].function = run.spec.hooks.get(name)
             self.runs[run.id] = run
+            self._wake.set()
 
     # -- the loop ---------------------------------------------------------------------------
     def _loop(self) -> None:
         while not self._stop.wait(self.tick):
             with self.lock:
                 active = [run for run in self.runs.values() if run.active]
+                if not active:
+                    self._wake.clear()  # under the lock: an add() after this sets it again
+            if not active:
+                self.parked = True
+                self._wake.wait()
+                self.parked = False
+                continue
+            self.passes += 1
             for run in active:
                 try:
                     with self.lock:

@@ -4,7 +4,8 @@ evaluator (lablib.deploy.alarms), changing alarm state with AWS-shaped history, 
 
 Patches (idempotent, ``install_patches()``): a new alarm starts in ``INSUFFICIENT_DATA`` as on
 AWS (moto starts in ``OK``); every state change and executed action is kept as an AWS history
-item; ``CloudWatchResponse.describe_alarm_history`` serves them.
+item; ``CloudWatchResponse.describe_alarm_history`` serves them; ``put_metric_alarm`` tells
+the callbacks of ``on_alarm_created`` (the evaluator sleeps while there is no alarm).
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from __future__ import annotations
 import functools
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from moto.cloudwatch.models import Alarm, cloudwatch_backends
+from moto.cloudwatch.models import Alarm, CloudWatchBackend, cloudwatch_backends
 from moto.cloudwatch.responses import CloudWatchResponse
 from moto.core.responses import ActionResult
 
@@ -24,6 +26,8 @@ from lablib.aws.moto_bridge.once import once
 
 _history_lock = threading.Lock()
 HISTORY_LIMIT = 1000
+_created_lock = threading.Lock()
+_created: list[Callable[[], None]] = []  # told of each new alarm (the evaluator's wake-up)
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ def check_patch_points() -> None:
     for attr in ("update_state", "__init__"):
         if not hasattr(Alarm, attr):
             raise RuntimeError(f"moto.cloudwatch.models.Alarm.{attr} moved")
+    if not hasattr(CloudWatchBackend, "put_metric_alarm"):
+        raise RuntimeError("moto.cloudwatch.models.CloudWatchBackend.put_metric_alarm moved")
     if not hasattr(CloudWatchResponse, "describe_alarms"):
         raise RuntimeError("moto.cloudwatch.responses.CloudWatchResponse moved")
 
@@ -139,8 +145,18 @@ def install_patches() -> None:
                 },
             )
 
+    original_put = CloudWatchBackend.put_metric_alarm
+
+    @functools.wraps(original_put)
+    def put_metric_alarm(self: Any, *args: Any, **kwargs: Any) -> Any:
+        alarm = original_put(self, *args, **kwargs)
+        for callback in list(_created):  # once stored, so the evaluator's pass sees it
+            callback()
+        return alarm
+
     Alarm.__init__ = init  # type: ignore[method-assign]
     Alarm.update_state = update_state  # type: ignore[method-assign]
+    CloudWatchBackend.put_metric_alarm = put_metric_alarm  # type: ignore[method-assign]
     CloudWatchResponse.describe_alarm_history = _describe_alarm_history  # type: ignore[attr-defined]
 
 
@@ -185,6 +201,18 @@ def _aware(value: Any) -> datetime:
 
 
 # -- reading ---------------------------------------------------------------------------------
+def on_alarm_created(callback: Callable[[], None]) -> None:
+    """Call ``callback`` (no arguments, quick) whenever an alarm is created or replaced."""
+    with _created_lock:
+        _created.append(callback)
+
+
+def forget_alarm_created(callback: Callable[[], None]) -> None:
+    with _created_lock:
+        if callback in _created:
+            _created.remove(callback)
+
+
 def metric_alarms() -> list[AlarmSpec]:
     """Every single-metric alarm in every account and region moto has loaded."""
     specs = []
