@@ -105,8 +105,10 @@ def failure_handling() -> Table:
     )
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 15.0, every: float = 0.1) -> Any:
-    """Call ``check`` until it returns something truthy (or raise TimeoutError saying so)."""
+def wait_for(check: Callable[[], Any], timeout: float = 60.0, every: float = 0.1) -> Any:
+    """Call ``check`` until it returns something truthy (or raise TimeoutError saying so).
+    It returns as soon as the check holds: the generous default only matters on a busy
+    machine, where a cold start or a poll can take seconds."""
     end = time.monotonic() + timeout
     while True:
         value = check()
