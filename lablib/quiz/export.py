@@ -4,11 +4,15 @@ zip with ``imsmanifest.xml`` and one ``assessmentItem`` file per question)."""
 from __future__ import annotations
 
 import html
+import itertools
+import sqlite3
+import tempfile
 import time
 import zipfile
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 from .exam import shuffle_question
@@ -79,8 +83,26 @@ def export_anki(
                 guid=genanki.guid_for(q.id),
             )
         )
-    genanki.Package(deck_obj).write_to_file(str(out), timestamp=time.time())
+    _write_package(genanki.Package(deck_obj), Path(out))
     return len(questions)
+
+
+def _write_package(package: Any, out: Path) -> None:
+    """What genanki's ``Package.write_to_file`` does, with its collection database in a
+    folder that is removed afterwards (genanki leaves a ``tmpXXXX`` file in ``/tmp`` on every
+    export)."""
+    timestamp = time.time()
+    with tempfile.TemporaryDirectory(prefix="lablib-anki-") as folder:
+        db_path = Path(folder) / "collection.anki2"
+        db = sqlite3.connect(db_path)
+        try:
+            package.write_to_db(db.cursor(), timestamp, itertools.count(int(timestamp * 1000)))
+            db.commit()
+        finally:
+            db.close()
+        with zipfile.ZipFile(out, "w") as outzip:
+            outzip.write(db_path, "collection.anki2")
+            outzip.writestr("media", "{}")
 
 
 def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -189,3 +190,15 @@ def test_exports_show_options_in_a_seeded_order(bank_dir: Path, tmp_path: Path) 
         assert "202 with an empty body" in "".join(keyed.itertext())  # the key follows its text
         orders.add(tuple(choices))
     assert len(orders) > 1
+
+
+def test_anki_export_leaves_no_file_in_the_temp_folder(
+    bank_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    export_anki(load_bank(bank_dir).questions, tmp_path / "deck.apkg")
+    assert list(temp.iterdir()) == []
+    with zipfile.ZipFile(tmp_path / "deck.apkg") as zf:
+        assert sorted(zf.namelist()) == ["collection.anki2", "media"]
