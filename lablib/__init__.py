@@ -12,10 +12,14 @@ from __future__ import annotations
 import threading
 from typing import Any, Literal, overload
 
-from lablib.aws.clock import LabClock
-from lablib.aws.guard import NotLoopbackError
-from lablib.aws.server import LocalAWS
-from lablib.aws.target import RealAWS, Target, connect, resolve_target
+from lablib.lazy_deps import defer_rfc3987_syntax
+
+defer_rfc3987_syntax()  # before moto and jsonschema are imported: saves ~1 s of start-up
+
+from lablib.aws.clock import LabClock  # noqa: E402
+from lablib.aws.guard import NotLoopbackError  # noqa: E402
+from lablib.aws.server import LocalAWS  # noqa: E402
+from lablib.aws.target import RealAWS, Target, connect, resolve_target  # noqa: E402
 
 __version__ = "0.1.0"
 
