@@ -257,8 +257,7 @@ class Scheduler(Spawner, Watchdog):
         deadline_ms = int((start_wall + fn.timeout_s) * 1000)
         invocation = Invocation(request_id, payload, deadline_ms, invoked_arn, client_context)
         begun = time.perf_counter()
-        env.channel.submit(invocation)
-        finished = invocation.done.wait(fn.timeout_s)
+        finished = env.channel.run(invocation, fn.timeout_s)
         duration_ms = (time.perf_counter() - begun) * 1000
         status: str | None = None
         measured_mb = 0  # what a timed-out environment used, read before it is killed
