@@ -280,7 +280,10 @@ CPU: dict[str, dict[str, tuple[float, float]]] = {}  # side -> path -> (server, 
 
 
 def _group_cpu_s(group: int) -> float:
-    """CPU seconds (user + system) used so far by the processes of a process group."""
+    """CPU seconds (user + system) used so far by the processes of a session: the server and
+    everything it started (lablib's zygotes and workers lead process groups of their own, so
+    a process group would leave the handler's side out; serverless-offline runs its handlers
+    in its own process)."""
     total = 0
     tick = os.sysconf("SC_CLK_TCK")
     for entry in Path("/proc").iterdir():
@@ -290,7 +293,7 @@ def _group_cpu_s(group: int) -> float:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[2]) == group:
+        if int(fields[3]) == group:  # the session (both servers start a new one)
             total += int(fields[11]) + int(fields[12])
     return total / tick
 
@@ -378,7 +381,7 @@ def main() -> None:
         print(f"| {label}, {args.clients} clients | {a[1]:.0f} req/s (p99 {a[2]:.1f} ms) "
               f"| {other} | {ratio} |")  # fmt: skip
     print(f"| SQS to handler, BatchSize 10 | {sqs} msg/s | - (no SQS) | - |")
-    print("\nCPU per sequential request (ms; server: the server's whole process group, "
+    print("\nCPU per sequential request (ms; server: the server's whole session, "
           "workers included; client: this process, boto3/requests):\n")  # fmt: skip
     print("| side | Invoke server | Invoke client | GET server | GET client |")
     print("|---|---|---|---|---|")
