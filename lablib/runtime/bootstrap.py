@@ -11,6 +11,7 @@ import importlib
 import json
 import logging
 import os
+import resource
 import socket
 import sys
 import time
@@ -255,7 +256,7 @@ class RuntimeClient:
         return self._call("GET", "/invocation/next")
 
     def post_response(self, request_id: str, body: bytes) -> None:
-        self._call("POST", f"/invocation/{request_id}/response", body)
+        self._call("POST", f"/invocation/{request_id}/response", body, **_peak_memory())
 
     def post_error(self, request_id: str, result: dict[str, Any]) -> None:
         body = json.dumps(result).encode()
@@ -264,6 +265,7 @@ class RuntimeClient:
             f"/invocation/{request_id}/error",
             body,
             **{"Lambda-Runtime-Function-Error-Type": result["errorType"]},
+            **_peak_memory(),
         )
 
     def post_init_error(self, result: dict[str, Any]) -> None:
@@ -274,6 +276,12 @@ class RuntimeClient:
             body,
             **{"Lambda-Runtime-Function-Error-Type": result["errorType"]},
         )
+
+
+def _peak_memory() -> dict[str, str]:
+    """This process's peak resident memory (VmHWM, in KiB) for REPORT's Max Memory Used:
+    cheaper for the server to be told than to read /proc after every invocation."""
+    return {"Lablib-Max-Rss-Kb": str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)}
 
 
 def _handle(client: RuntimeClient, handler: Any, headers: dict[str, str], body: bytes) -> None:

@@ -39,6 +39,7 @@ class Invocation:
     status: str = ""  # "ok" | "error" | "died"
     body: bytes = b""
     error_type: str | None = None
+    peak_kb: int = 0  # the worker's peak resident memory, when its runtime client says it
 
 
 @dataclass
@@ -281,6 +282,8 @@ class RuntimeAPIChannel:
                 else:
                     _send(conn, 404, b'{"errorMessage":"unknown path"}')
                     return True
+                peak = headers.get("lablib-max-rss-kb", "")
+                current.peak_kb = int(peak) if peak.isdigit() else 0
                 _send(conn, 202, b'{"status":"OK"}')
                 self._current = None
                 current.done.set()

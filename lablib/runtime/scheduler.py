@@ -295,7 +295,7 @@ class Scheduler(Spawner, Watchdog):
                     "Function.ResponseSizeTooLarge",
                 )
                 function_error, error_type = "Unhandled", "Function.ResponseSizeTooLarge"
-        max_used = _max_memory_used(env, fn, measured_mb)
+        max_used = _max_memory_used(env, fn, measured_mb, invocation.peak_kb)
         end_ms = int(time.time() * 1000)
         lines += tel.split_stamped(env.read_new_output(), start_ms, end_ms)
         if status == "timeout":  # after what the handler printed, before END and REPORT
@@ -454,14 +454,18 @@ def _error_type(body: bytes) -> str:
     return "Unhandled"
 
 
-def _max_memory_used(env: Environment, fn: FunctionConfig, measured_mb: int) -> int:
-    """REPORT's Max Memory Used: the peak of the worker (VmHWM) and of its process tree (as
-    the watchdog sampled it). An environment killed for memory used all of it; one that died
+def _max_memory_used(
+    env: Environment, fn: FunctionConfig, measured_mb: int, peak_kb: int = 0
+) -> int:
+    """REPORT's Max Memory Used: the peak of the worker (VmHWM: as its runtime client
+    reported it with the result, else read from /proc) and of its process tree (as the
+    watchdog sampled it). An environment killed for memory used all of it; one that died
     before any sample was taken reports its memory size, as before."""
     if env.killed_for_memory:
         return fn.memory_mb
     if not env.dead:
-        return max(env.rss_mb("VmHWM"), env.peak_tree_mb, 1)
+        worker_mb = -(-peak_kb // 1024) if peak_kb else env.rss_mb("VmHWM")
+        return max(worker_mb, env.peak_tree_mb, 1)
     return max(measured_mb, env.peak_tree_mb) or fn.memory_mb
 
 

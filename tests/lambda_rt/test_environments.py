@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import threading
 import time
@@ -249,3 +250,29 @@ def test_account_settings(lam: Any, make_function: Any) -> None:
     )
     assert limit["UnreservedConcurrentExecutions"] == 1000 - reserved
     assert settings["AccountUsage"]["FunctionCount"] >= 1
+
+
+PEAK = """
+import resource
+def handler(event, context):
+    if event.get("grow"):
+        block = bytearray(event["grow"] * 1024 * 1024)
+        block[::4096] = b"x" * len(block[::4096])  # touch every page: resident
+        del block
+    return {"peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+"""
+
+
+def test_max_memory_used_is_the_environments_peak(lam: Any, make_function: Any) -> None:
+    """REPORT's Max Memory Used is the worker's peak resident memory so far: it rises with a
+    large allocation and stays up after it is freed, as on AWS."""
+    name = make_function(PEAK, MemorySize=512)
+    used = []
+    for grow in (0, 80, 0):
+        response = lam.invoke(FunctionName=name, Payload=f'{{"grow": {grow}}}', LogType="Tail")
+        tail = base64.b64decode(response["LogResult"]).decode()
+        used.append(int(re.search(r"Max Memory Used: (\d+) MB", tail).group(1)))  # type: ignore[union-attr]
+        peak_mb = -(-payload_of(response)["peak_kb"] // 1024)
+        assert used[-1] >= peak_mb
+    assert used[1] >= used[0] + 70  # the 80 MB block
+    assert used[2] >= used[1]  # a peak does not fall when the memory is freed
