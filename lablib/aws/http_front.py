@@ -12,7 +12,9 @@ connection open between requests, as AWS's endpoints do, with the framing that r
 - every response has a ``Content-Length`` (computed for a list body), or is chunked (a
   streamed body to an HTTP/1.1 client) or closes the connection; HEAD, 1xx, 204 and 304
   answers carry no body;
-- a malformed request line or header block gets a JSON 400 and a closed connection.
+- a malformed request line or header block gets a JSON 400 and a closed connection (431 for
+  an over-long header line or too many headers); ``http_parse`` reads the request line and
+  headers and builds the WSGI environ without the email package (see its docstring).
 
 The bounds of ``lablib.aws.bounds`` still hold: a connection idle for the idle timeout is
 closed (between requests or half-way through one), at most ``max_connections`` connections
@@ -32,7 +34,7 @@ from email.utils import formatdate
 from http import HTTPStatus
 from typing import Any
 
-from lablib.aws import errors, moto_bridge
+from lablib.aws import errors, http_parse, moto_bridge
 
 MAX_CHUNKED = 128 * 1024 * 1024  # a chunked request body is read whole, up to this
 DRAIN_LIMIT = 16 * 1024 * 1024  # unread request body drained to keep the connection; above: close
@@ -114,6 +116,7 @@ class KeepAliveHandler(moto_bridge.MotoRequestHandler):
     protocol_version = "HTTP/1.1"
     served = 0
     evicted = False
+    _environ_base: dict[str, Any] | None = None  # the connection's part of every environ
 
     def setup(self) -> None:
         super().setup()
@@ -130,10 +133,12 @@ class KeepAliveHandler(moto_bridge.MotoRequestHandler):
         pass
 
     def make_environ(self) -> Any:
-        environ = super().make_environ()
-        # WSGI upper-cases header names; API Gateway shows the client's own spelling.
-        environ["lablib.raw_headers"] = [(str(k), str(v)) for k, v in self.headers.items()]
-        return environ
+        """werkzeug's and moto's environ, built directly (``http_parse``), with the client's
+        header spelling in ``lablib.raw_headers`` (API Gateway shows it; WSGI upper-cases)."""
+        base = self._environ_base
+        if base is None:
+            base = self._environ_base = http_parse.environ_base(self)
+        return http_parse.make_environ(self, base, sys.stderr)
 
     # -- connection loop ---------------------------------------------------------------------
     def handle(self) -> None:
@@ -155,8 +160,7 @@ class KeepAliveHandler(moto_bridge.MotoRequestHandler):
         if self.bound is not None and not self.bound.claim(self):
             self.close_connection = True
             return False
-        ok: bool = super().parse_request()
-        return ok
+        return http_parse.parse_request(self)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """A malformed request: a JSON 400 (never http.server's HTML page); then close."""

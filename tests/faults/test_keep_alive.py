@@ -192,6 +192,46 @@ def test_a_malformed_request_line_is_a_json_400(aws: LocalAWS) -> None:
     assert json.loads(got[0][2])["__type"] == "BadRequestException"
 
 
+@pytest.mark.parametrize(
+    ("block", "status"),
+    [
+        ("X-A: a\r\n b\r\n", 400),  # obsolete line folding
+        ("bogus\r\n", 400),  # no colon: the email package ended the headers here
+        ("X-A: a\rContent-Length: 5\r\n", 400),  # a lone CR in a value
+        ("".join(f"X-H{i}: {i}\r\n" for i in range(100)), 431),
+    ],  # (the over-long line's 431: tests/faults/test_http_parse.py, no unread bytes here)
+    ids=["folded", "no-colon", "lone-cr", "too-many"],
+)
+def test_a_bad_header_block_is_answered_and_closed(aws: LocalAWS, block: str, status: int) -> None:
+    bad = f"GET /2015-03-31/functions/ HTTP/1.1\r\nHost: 127.0.0.1\r\n{block}\r\n".encode()
+    got = list(responses(aws, bad + LIST, 2))
+    assert [answer[0] for answer in got] == [status]  # the request after it is not served
+    assert got[0][1]["Connection"] == "close"
+    assert json.loads(got[0][2])["__type"] == "BadRequestException"
+
+
+def test_expect_100_continue_and_keep_alive(aws: LocalAWS, stage_url: str) -> None:
+    body = b'{"path": "/z"}'
+    head = (
+        "POST /2015-03-31/functions/keepalive-fn/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"{SIGNED_RAW}Expect: 100-continue\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", port_of(aws)), timeout=30) as sock:
+        sock.sendall(head)
+        shared = _Shared(sock)
+        assert shared.file.readline() == b"HTTP/1.1 100 Continue\r\n"
+        assert shared.file.readline() == b"\r\n"
+        sock.sendall(body + CLOSE)
+        answers = []
+        for _ in range(2):
+            response = http.client.HTTPResponse(shared)  # type: ignore[arg-type]
+            response.begin()
+            answers.append((response.status, response.will_close, response.read()))
+        assert shared.file.read(1) == b""
+    assert [(status, closes) for status, closes, _ in answers] == [(200, False), (200, True)]
+    assert json.loads(answers[0][2])["body"] == "proxy /z"
+
+
 def test_http_1_0_clients_get_a_closed_connection(aws: LocalAWS) -> None:
     request = f"GET /2015-03-31/functions/ HTTP/1.0\r\nHost: 127.0.0.1\r\n{SIGNED_RAW}\r\n"
     got = list(responses(aws, request.encode() + LIST, 2))

@@ -10,6 +10,11 @@ Files: ``lambda_`` (functions, logs and metrics sinks, Lambda patches), ``cfn_mo
 control plane (API Gateway, event sources, Step Functions, CodeDeploy, ...).
 """
 
+from moto.core.request import (
+    PRESERVED_HEADER_NAMES_ENVIRON_KEY,
+    environ_key_for_header,
+    should_preserve_original_header_name,
+)
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 
 from lablib.aws.moto_bridge.lambda_ import (
@@ -37,11 +42,13 @@ __all__ = [
     "MotoLogSink",
     "MotoMetricSink",
     "MotoRequestHandler",
+    "PRESERVED_HEADER_NAMES_ENVIRON_KEY",
     "ResolveError",
     "account_settings",
     "check_change",
     "check_patch_points",
     "dead_letter_target",
+    "environ_key_for_header",
     "event_invoke_config",
     "function_code",
     "install_patches",
@@ -51,5 +58,6 @@ __all__ = [
     "resolve_function",
     "s3_object",
     "set_clock_scale",
+    "should_preserve_original_header_name",
     "split_name",
 ]
