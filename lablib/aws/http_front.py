@@ -283,26 +283,29 @@ class _ResponseWriter:
         handler = self.handler
         assert self.status is not None, "write() before start_response"
         code = int(self.status.split(None, 1)[0])
-        names = {key.lower() for key, _ in self.headers}
-        lines = [f"HTTP/1.1 {self.status}\r\n".encode(), handler.server_line, _date()]
+        names = set()
+        text = [f"HTTP/1.1 {self.status}\r\n"]
         for key, value in self.headers:
-            lines.append(f"{key}: {value}\r\n".encode("latin-1"))
-            if key.lower() == "connection" and value.strip().lower() == "close":
+            text.append(f"{key}: {value}\r\n")
+            lower = key.lower()
+            names.add(lower)
+            if lower == "connection" and value.strip().lower() == "close":
                 handler.close_connection = True
         self.no_body = self.environ["REQUEST_METHOD"] == "HEAD" or code < 200 or code in _BODYLESS
         if not self.no_body and "content-length" not in names:
             if known_length is not None:
-                lines.append(f"Content-Length: {known_length}\r\n".encode())
+                text.append(f"Content-Length: {known_length}\r\n")
             elif handler.request_version >= "HTTP/1.1" and "transfer-encoding" not in names:
                 self.chunked = True
-                lines.append(b"Transfer-Encoding: chunked\r\n")
+                text.append("Transfer-Encoding: chunked\r\n")
             else:
                 handler.close_connection = True
         if handler.close_connection and "connection" not in names:
-            lines.append(b"Connection: close\r\n")
-        lines.append(b"\r\n")
+            text.append("Connection: close\r\n")
+        text.append("\r\n")
         self.sent = True
-        return b"".join(lines)
+        status, fields = text[0].encode(), "".join(text[1:]).encode("latin-1")
+        return b"".join((status, handler.server_line, _date(), fields))
 
     def write(self, data: bytes, known_length: int | None = None) -> None:
         assert isinstance(data, bytes), "applications must write bytes"

@@ -119,6 +119,7 @@ def read_headers(rfile: Any) -> Headers:
     fields: list[tuple[str, str]] = []
     index: dict[str, list[str]] = {}
     readline = rfile.readline
+    names = _names
     for _ in range(MAX_HEADERS):
         line = readline(MAX_LINE + 1)
         if len(line) > MAX_LINE:
@@ -133,7 +134,8 @@ def read_headers(rfile: Any) -> Headers:
         name, colon, value = text.partition(":")
         if not colon:
             raise HeaderError(400, "Bad header line", f"No colon in {text[:40]!r}")
-        lower = _name_info(name)[0]
+        info = names.get(name)
+        lower = (info or _name_info(name))[0]
         value = value.lstrip(" \t").rstrip("\r\n")
         if "\r" in value or "\x00" in value:
             raise HeaderError(400, "Bad header line", f"CR or NUL in the value of {name!r}")
@@ -280,8 +282,10 @@ def make_environ(handler: WSGIRequestHandler, base: dict[str, Any], errors: Any)
     headers: Headers = handler.headers  # type: ignore[assignment]
     fields = headers._fields
     underscored = False
+    names = _names
     for name, value in fields:
-        key = _name_info(name)[1]
+        info = names.get(name)
+        key = (info or _name_info(name))[1]
         if not key:
             underscored = True
         elif key in environ and key[0] == "H":  # a repeated header (CONTENT_*: the last wins)
