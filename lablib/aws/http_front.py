@@ -182,6 +182,13 @@ class KeepAliveHandler(moto_bridge.MotoRequestHandler):
             pass
 
     # -- one request ------------------------------------------------------------------------
+    def _wsgi(self) -> None:
+        self.run_wsgi()
+
+    # http.server calls do_<METHOD>; werkzeug's __getattr__ answers any method with run_wsgi,
+    # after two failed lookups a request (hasattr, getattr): the usual methods are found here.
+    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _wsgi
+
     def run_wsgi(self) -> None:
         self.served += 1
         environ = self.make_environ()

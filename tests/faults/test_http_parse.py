@@ -45,7 +45,7 @@ class OldHandler(moto_bridge.MotoRequestHandler):
 
 
 def parsed(cls: type[Any], raw: bytes) -> tuple[Any, bool]:
-    handler = cls.__new__(cls)
+    handler: Any = object.__new__(cls)
     handler.rfile = io.BytesIO(raw)
     handler.wfile = io.BytesIO()
     handler.server = _Server()
@@ -282,3 +282,14 @@ def test_werkzeug_socket_and_errors_are_the_live_ones() -> None:
     new, _ = parsed(KeepAliveHandler, CORPUS["boto3-invoke"])
     environ = new.make_environ()
     assert environ["werkzeug.socket"] is SOCKET and environ["wsgi.errors"] is sys.stderr
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "HEAD", "PROPFIND", "BREW"])
+def test_every_method_is_run_by_the_wsgi_app(method: str) -> None:
+    # the usual methods through do_<METHOD>, any other through werkzeug's __getattr__
+    handler, _ = parsed(KeepAliveHandler, b"")
+    handler.rfile = io.BytesIO(f"{method} /x HTTP/1.1\r\nHost: h\r\n\r\n".encode())
+    ran: list[str] = []
+    handler.run_wsgi = lambda: ran.append(handler.command)
+    handler.handle_one_request()
+    assert ran == [method] and handler.wfile.getvalue() == b""
