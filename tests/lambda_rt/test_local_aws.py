@@ -65,6 +65,44 @@ def test_fresh_start_begins_again_from_nothing(tmp_path: Path) -> None:
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
+FRESH_FUNCTION = """
+import io, json, zipfile
+import lablib
+
+def code(value):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", f"def handler(event, context):\\n    return {value}\\n")
+    return buffer.getvalue()
+
+def run(aws, value):
+    role = aws.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+    lam = aws.client("lambda")
+    lam.create_function(FunctionName="same-name", Runtime="python3.12", Handler="app.handler",
+                        Role=role["Role"]["Arn"], Code={"ZipFile": code(value)})
+    lam.get_waiter("function_active_v2").wait(FunctionName="same-name")
+    return [json.load(lam.invoke(FunctionName="same-name")["Payload"]) for _ in range(3)]
+
+print(run(lablib.start(), 1))
+print(run(lablib.start(fresh=True), 2))  # the same name in a new, empty local AWS
+lablib.stop()
+"""
+
+
+def test_a_fresh_start_never_answers_from_the_old_state(tmp_path: Path) -> None:
+    """moto's backends are looked up through a cache on the hot path: after a fresh start
+    (moto's reset) the same function name runs the new code, never the old one."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", FRESH_FUNCTION], capture_output=True, text=True, timeout=180,
+        env={**os.environ, "LABLIB_HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-2:] == ["[1, 1, 1]", "[2, 2, 2]"]
+
+
 def test_loopback_guard(aws: Any) -> None:
     with pytest.raises(NotLoopbackError, match="only talks to 127.0.0.1"):
         aws.client("s3", endpoint_url="https://s3.amazonaws.com")

@@ -18,6 +18,7 @@ from moto.events import models as events_models
 from moto.kinesis.models import kinesis_backends
 from moto.sqs.models import sqs_backends
 
+from lablib.aws.moto_bridge.backends import region_backend
 from lablib.events import records
 
 ACCOUNT = DEFAULT_ACCOUNT_ID
@@ -44,7 +45,7 @@ def _last_seq(shard: Any) -> int:
 
 # -- reading: functions and mappings --------------------------------------------------------
 def _lambda(region: str) -> Any:
-    return lambda_backends[ACCOUNT][region]
+    return region_backend(lambda_backends, ACCOUNT, region)
 
 
 def _function(function_arn: str) -> Any:

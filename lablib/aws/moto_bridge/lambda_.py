@@ -24,6 +24,7 @@ from moto.moto_server.werkzeug_app import (
 )
 
 from lablib.aws.moto_bridge import lambda_states
+from lablib.aws.moto_bridge.backends import region_backend
 from lablib.runtime.model import FunctionConfig, Layer
 
 ACCOUNT_ID = DEFAULT_ACCOUNT_ID
@@ -179,7 +180,7 @@ def s3_object(account: str, region: str, bucket: str, key: str, version: str | N
 
 
 def _backend(account: str, region: str) -> Any:
-    return lambda_backends[account][region]
+    return region_backend(lambda_backends, account, region)
 
 
 def resolve_function(
