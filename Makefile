@@ -62,7 +62,7 @@ docs-build: $(STAMP)
 	LABLIB_DOCS_EXECUTE=1 $(BIN)/mkdocs build --strict
 
 bench: $(STAMP)
-	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in benchmarks/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 serve: $(STAMP)
 	$(BIN)/lablib serve

@@ -8,20 +8,13 @@ Throughput = messages preloaded with the mapping disabled, then drained after en
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import platform
 import statistics
-import sys
 import time
-import zipfile
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault(
-    "LABLIB_HOME", str(Path(__file__).resolve().parent.parent / "build" / "bench-home")
-)
+from _common import zipped  # first: the project on sys.path, LABLIB_HOME
 
 from lablib.aws import server  # noqa: E402
 from lablib.aws.server import LocalAWS  # noqa: E402
@@ -38,13 +31,6 @@ def handler(event, context):
     sqs.send_message(QueueUrl=os.environ["OUT"],
                      MessageBody=json.dumps({"n": len(lat), "lat": lat, "t": time.time()}))
 """
-
-
-def zipped(source: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("app.py", source)
-    return buffer.getvalue()
 
 
 def drain(sqs: object, url: str) -> list[dict[str, object]]:

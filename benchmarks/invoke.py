@@ -6,20 +6,13 @@ Numbers depend on the machine; the table says which one. Nothing here is asserte
 
 from __future__ import annotations
 
-import io
 import os
 import platform
 import statistics
 import sys
 import time
-import zipfile
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault(
-    "LABLIB_HOME", str(Path(__file__).resolve().parent.parent / "build" / "bench-home")
-)
-
+from _common import percentile, zipped  # first: the project on sys.path, LABLIB_HOME
 from botocore.config import Config  # noqa: E402
 
 from lablib.aws.server import LocalAWS  # noqa: E402
@@ -27,18 +20,6 @@ from lablib.aws.server import LocalAWS  # noqa: E402
 WARM_CALLS = int(os.environ.get("BENCH_WARM_CALLS", "1000"))
 COLD_CALLS = int(os.environ.get("BENCH_COLD_CALLS", "20"))
 ASYNC_EVENTS = int(os.environ.get("BENCH_ASYNC_EVENTS", "500"))
-
-
-def zipped(source: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("app.py", source)
-    return buffer.getvalue()
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def served_warm_p50(code: bytes) -> tuple[float, float]:

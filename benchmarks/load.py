@@ -7,21 +7,13 @@ left) show whether anything was lost under load.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import platform
-import sys
 import threading
 import time
-import zipfile
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault(
-    "LABLIB_HOME", str(Path(__file__).resolve().parent.parent / "build" / "bench-home")
-)
-
+from _common import percentile, zipped  # first: the project on sys.path, LABLIB_HOME
 from botocore.config import Config  # noqa: E402
 
 from lablib.aws.server import LocalAWS  # noqa: E402
@@ -31,18 +23,6 @@ ASYNC_EVENTS = int(os.environ.get("BENCH_LOAD_ASYNC_EVENTS", "2000"))
 SQS_MESSAGES = int(os.environ.get("BENCH_LOAD_SQS_MESSAGES", "1000"))
 CONFIG = Config(retries={"total_max_attempts": 1}, max_pool_connections=64, read_timeout=120)
 HANDLER = "def handler(event, context):\n    return {'ok': True}\n"
-
-
-def zipped(source: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("app.py", source)
-    return buffer.getvalue()
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
 def concurrent_sync(aws: LocalAWS, name: str, threads: int) -> tuple[str, str]:
@@ -80,8 +60,8 @@ def concurrent_sync(aws: LocalAWS, name: str, threads: int) -> tuple[str, str]:
     elapsed = time.perf_counter() - began
     total = per_thread * threads
     return (
-        f"{total / elapsed:,.0f} invokes/s; p50 {pct(latencies, 0.5):.1f} ms, "
-        f"p95 {pct(latencies, 0.95):.1f} ms, p99 {pct(latencies, 0.99):.1f} ms",
+        f"{total / elapsed:,.0f} invokes/s; p50 {percentile(latencies, 0.5):.1f} ms, "
+        f"p95 {percentile(latencies, 0.95):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms",
         f"{total:,} calls, {errors[0]} errors",
     )
 

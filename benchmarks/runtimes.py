@@ -10,18 +10,13 @@ Numbers depend on the machine and its load; nothing here is asserted.
 
 from __future__ import annotations
 
-import io
 import os
 import platform
 import statistics
-import sys
 import time
-import zipfile
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("LABLIB_HOME", str(ROOT / "build" / "bench-home"))
+from _common import ROOT, percentile, zipped  # first: the project on sys.path, LABLIB_HOME
+
 os.environ.setdefault("LABLIB_RUNTIMES_DIR", str(ROOT / ".lablib" / "runtimes"))
 
 from botocore.config import Config  # noqa: E402
@@ -31,18 +26,6 @@ from lablib.runtime import pythons  # noqa: E402
 
 COLD_CALLS = int(os.environ.get("BENCH_COLD_CALLS", "20"))
 CODE = "import boto3\ndef handler(event, context):\n    return 'ok'\n"
-
-
-def zipped(source: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("app.py", source)
-    return buffer.getvalue()
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main() -> None:

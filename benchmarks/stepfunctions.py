@@ -14,13 +14,9 @@ import json
 import os
 import platform
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("LABLIB_HOME", str(ROOT / "build" / "bench-home"))
+from _common import ROOT, percentile  # first: the project on sys.path, LABLIB_HOME
 
 from lablib.aws.server import LocalAWS  # noqa: E402
 from lablib.labs.step_functions.views import deploy_function, role, state_machine  # noqa: E402
@@ -50,11 +46,6 @@ def definition(function_arn: str) -> dict[str, object]:
             "Done": {"Type": "Pass", "End": True},
         },
     }
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main() -> None:
@@ -99,7 +90,7 @@ def main() -> None:
     print("|---|---:|")
     p50 = statistics.median(latencies)
     print(f"| 3-state Standard execution, end to end, p50 ({RUNS} runs) | {p50:.1f} ms |")
-    print(f"| same, p90 | {pct(latencies, 0.9):.1f} ms |")
+    print(f"| same, p90 | {percentile(latencies, 0.9):.1f} ms |")
     print(f"| 3-state Express StartSyncExecution, p50 | {statistics.median(sync):.1f} ms |")
     rate = BATCH / batch_s
     print(f"| executions per second ({BATCH} started at once, {ok} succeeded) | {rate:.1f} /s |")
