@@ -18,6 +18,7 @@ from lablib.runtime.async_queue import PER_FUNCTION_WORKERS, AsyncEvent, AsyncQu
 from lablib.runtime.model import (
     MAX_ASYNC_PAYLOAD,
     MAX_SYNC_PAYLOAD,
+    FunctionConfig,
     InvokeResult,
     RuntimeUnavailable,
     ServiceError,
@@ -98,6 +99,12 @@ class LambdaDataPlane:
         or RuntimeUnavailable; a function error is a result with ``function_error`` set."""
         account = moto_bridge.ACCOUNT_ID
         fn, qualifier = moto_bridge.resolve_function(account, region, function, qualifier)
+        return self.invoke_resolved(fn, qualifier, payload, tail)
+
+    def invoke_resolved(
+        self, fn: FunctionConfig, qualifier: str | None, payload: bytes, tail: bool = False
+    ) -> InvokeResult:
+        """``invoke`` of a function version already resolved (``moto_bridge.resolve_function``)."""
         invoked_arn = fn.unqualified_arn + (f":{qualifier}" if qualifier else "")
         try:
             return self.scheduler.invoke(fn, payload or b"{}", invoked_arn, qualifier, None, tail)

@@ -34,6 +34,7 @@ from lablib.runtime.watchdog import Watchdog
 
 INIT_TIMEOUT_S = 10.0
 EXIT_REPORT_WAIT_S = 5.0  # how long a killed environment's exit report may take to arrive
+SPAWN_ALLOWANCE_S = 2.0  # forking a new environment from a running zygote (in invoke_bound_s)
 
 
 class Scheduler(Spawner, Watchdog):
@@ -79,6 +80,23 @@ class Scheduler(Spawner, Watchdog):
         """Environments running an invocation right now."""
         with self._lock:
             return sum(1 for env in self._all.values() if env.busy and not env.dead)
+
+    def invoke_bound_s(self, fn: FunctionConfig) -> float | None:
+        """The longest a synchronous invoke of ``fn`` started now can take, or None when
+        there is no bound: no environment of fn's configuration runs yet, so a first start
+        may have to set up its runtime (a Python version's environment is created on first
+        use) and unpack its code. Once one runs, even a cold start (the running ones busy)
+        waits at most for the init (INIT_TIMEOUT_S, or the function's timeout if longer),
+        the invocation (its timeout) and a timed-out environment's exit report."""
+        key = fn.fingerprint
+        with self._lock:
+            running = bool(self._idle.get(key)) or any(
+                env.fn.fingerprint == key for env in self._all.values()
+            )
+        if not running:
+            return None
+        timeout = fn.timeout_s
+        return max(INIT_TIMEOUT_S, timeout) + timeout + EXIT_REPORT_WAIT_S + SPAWN_ALLOWANCE_S
 
     def worker_pids(self) -> list[int]:
         with self._lock:

@@ -1,6 +1,12 @@
 """Lambda integrations (AWS_PROXY and AWS custom), in-process through
-``local.lambda_plane.invoke``; the integration timeout (29 s default) gives 504 while the
-function keeps running, as on AWS."""
+``local.lambda_plane``; the integration timeout (29 s default) gives 504 while the function
+keeps running, as on AWS.
+
+For that, an invoke that could outlast the integration timeout runs on a pool thread, and
+the request thread waits for it at most that long. One that cannot (an environment of the
+function runs, and the scheduler's bound on the invoke, from the function's own timeout,
+is below the integration timeout) runs on the request thread: it always ends before the
+504 could fire, so the answer is the same, without a thread hand-off per request."""
 
 from __future__ import annotations
 
@@ -41,10 +47,19 @@ class LambdaIntegration:
                 "apigateway.amazonaws.com: aws lambda add-permission)",
             )
         call.info(f"Endpoint request URI: {uri}")
+        plane = self.local.lambda_plane
+        timeout_s = integration.timeout_ms / 1000
         began = time.perf_counter()
-        future = self.pool.submit(self.local.lambda_plane.invoke, name, payload, qualifier, region)
         try:
-            result: InvokeResult = future.result(timeout=integration.timeout_ms / 1000)
+            fn, qualifier = moto_bridge.resolve_function(
+                moto_bridge.ACCOUNT_ID, region, name, qualifier
+            )
+            bound = plane.scheduler.invoke_bound_s(fn)
+            if bound is not None and bound < timeout_s:
+                result: InvokeResult = plane.invoke_resolved(fn, qualifier, payload)
+            else:
+                future = self.pool.submit(plane.invoke_resolved, fn, qualifier, payload)
+                result = future.result(timeout=timeout_s)
         except FutureTimeout:
             raise GatewayError(
                 "INTEGRATION_TIMEOUT",
