@@ -3,13 +3,26 @@ and the response being built."""
 
 from __future__ import annotations
 
-import base64
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from lablib.apigateway import ids
 from lablib.apigateway.model import ApiSnapshot, MethodSpec, ResourceSpec, StageView
+
+# ``$context.identity`` of a caller API Gateway did not authenticate with IAM or Cognito.
+NO_CALLER: dict[str, Any] = {
+    "accountId": None,
+    "caller": None,
+    "user": None,
+    "userArn": None,
+    "accessKey": None,
+    "cognitoIdentityId": None,
+    "cognitoIdentityPoolId": None,
+    "cognitoAuthenticationType": None,
+    "cognitoAuthenticationProvider": None,
+    "principalOrgId": None,
+}
 
 
 @dataclass
@@ -25,12 +38,18 @@ class Request:
     stage: str
     original_path: str = ""  # as asked, a trailing slash kept (the proxy event shows it)
 
+    # Lower-cased name -> last value, built on the first ``header`` call (for these headers).
+    _index: tuple[list[tuple[str, str]], int, dict[str, str]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
     def header(self, name: str) -> str | None:
-        lowered = name.lower()
-        for key, value in reversed(self.headers):
-            if key.lower() == lowered:
-                return value
-        return None
+        """The last value of a header (any spelling of its name), or None."""
+        index = self._index
+        headers = self.headers
+        if index is None or index[0] is not headers or index[1] != len(headers):
+            index = self._index = (headers, len(headers), {k.lower(): v for k, v in headers})
+        return index[2].get(name.lower())
 
     def header_map(self) -> dict[str, str]:
         """Single-value headers (the last value wins), names as sent."""
@@ -85,9 +104,7 @@ class Call:
     region: str
     started: float = field(default_factory=time.perf_counter)
     # AWS's extendedRequestId is its own id (16 characters, base64-like), not the requestId.
-    extended_request_id: str = field(
-        default_factory=lambda: base64.b64encode(uuid.uuid4().bytes[:11]).decode()[:15] + "="
-    )
+    extended_request_id: str = field(default_factory=ids.extended_request_id)
     started_epoch: float = field(default_factory=time.time)
     api: ApiSnapshot | None = None
     stage: StageView | None = None
@@ -135,6 +152,24 @@ class Call:
             f"{self.request.stage}/{self.request.method}{path}"
         )
 
+    def authorizer_context(self) -> dict[str, Any]:
+        """``$context.authorizer``: the authorizer's context and principalId."""
+        authorizer = dict(self.authorizer or {})
+        if self.principal_id is not None:
+            authorizer["principalId"] = self.principal_id
+        return authorizer
+
+    @property
+    def epoch_ms(self) -> int:
+        return int(self.started_epoch * 1000)
+
+    def request_time(self) -> str:
+        """``$context.requestTime``, e.g. ``03/Dec/2026:22:30:00 +0000``."""
+        return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(self.epoch_ms / 1000))
+
+    def domain_name(self) -> str:
+        return f"{self.request.api_id}.execute-api.{self.region}.amazonaws.com"
+
     def context_vars(self) -> dict[str, Any]:
         """``$context`` for templates and access logs."""
         req = self.request
@@ -143,22 +178,10 @@ class Call:
             "userAgent": req.header("User-Agent"),
             "apiKey": self.api_key_value,
             "apiKeyId": self.api_key_id,
-            "accountId": None,
-            "caller": None,
-            "user": None,
-            "userArn": None,
-            "accessKey": None,
-            "cognitoIdentityId": None,
-            "cognitoIdentityPoolId": None,
-            "cognitoAuthenticationType": None,
-            "cognitoAuthenticationProvider": None,
-            "principalOrgId": None,
+            **NO_CALLER,
             "clientCert": None,
         }
-        authorizer = dict(self.authorizer or {})
-        if self.principal_id is not None:
-            authorizer["principalId"] = self.principal_id
-        epoch_ms = int(self.started_epoch * 1000)
+        epoch_ms = self.epoch_ms
         return {
             "accountId": self.account,
             "apiId": req.api_id,
@@ -170,12 +193,12 @@ class Call:
             "httpMethod": req.method,
             "path": f"/{req.stage}{req.path}",
             "protocol": "HTTP/1.1",
-            "domainName": f"{req.api_id}.execute-api.{self.region}.amazonaws.com",
+            "domainName": self.domain_name(),
             "domainPrefix": req.api_id,
-            "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(epoch_ms / 1000)),
+            "requestTime": self.request_time(),
             "requestTimeEpoch": epoch_ms,
             "identity": identity,
-            "authorizer": authorizer,
+            "authorizer": self.authorizer_context(),
             "error": {
                 "message": self.error.get("message", ""),
                 "messageString": self.error.get("messageString", '""'),

@@ -8,13 +8,13 @@ import json
 import random
 import threading
 import traceback
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from http import HTTPStatus
 from typing import Any
 
 from lablib.apigateway import (
+    ids,
     integration_request,
     integration_response,
     method_response,
@@ -83,7 +83,7 @@ class Gateway:
 
     # -- WSGI --------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        request_id = str(uuid.uuid4())
+        request_id = ids.request_id()
         call: Call | None = None
         try:
             request = parse(environ, self.region)
@@ -101,11 +101,7 @@ class Gateway:
             response = self.error_response(call, internal)
         method_response.finish(call, response)
         self.telemetry.record(call, response)
-        reason = (
-            HTTPStatus(response.status).phrase
-            if response.status in HTTPStatus._value2member_map_
-            else "Unknown"
-        )
+        reason = _REASONS.get(response.status, "Unknown")
         headers = [(k, v.encode("utf-8").decode("latin-1")) for k, v in response.headers]
         headers.append(("Content-Length", str(len(response.body))))
         start_response(f"{response.status} {reason}", headers)
@@ -125,7 +121,8 @@ class Gateway:
         if stage is None or not stage.deployment_id:
             raise GatewayError("MISSING_AUTHENTICATION_TOKEN", f"no stage {req.stage}")
         canary = self.canaries.get((req.api_id, req.stage))
-        stage = replace(stage, canary=canary)
+        if canary is not None:
+            stage = replace(stage, canary=canary)
         call.stage = stage
         deployment_id = stage.deployment_id
         call.variables = dict(stage.variables)
@@ -234,6 +231,7 @@ class Gateway:
         return Response(status, headers, body)
 
 
+_REASONS = {status.value: status.phrase for status in HTTPStatus}
 _HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "date", "server"}
 
 

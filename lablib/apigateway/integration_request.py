@@ -7,7 +7,7 @@ import base64
 from typing import Any
 
 from lablib.apigateway import vtl
-from lablib.apigateway.context import Call
+from lablib.apigateway.context import NO_CALLER, Call
 from lablib.apigateway.errors import GatewayError
 from lablib.apigateway.model import IntegrationSpec
 
@@ -34,36 +34,36 @@ def proxy_event(call: Call) -> dict[str, Any]:
             except UnicodeDecodeError:
                 body = base64.b64encode(req.body).decode()
                 encoded = True
-    ctx = call.context_vars()
-    identity = {
-        k: v
-        for k, v in ctx["identity"].items()
-        if k not in ("apiKey", "apiKeyId") and not (k == "clientCert" and v is None)
+    # ``$context`` as the event shows it (context_vars() builds more than the event needs).
+    identity: dict[str, Any] = {
+        "sourceIp": req.source_ip,
+        "userAgent": req.header("User-Agent"),
+        **NO_CALLER,
     }
     path = req.original_path or req.path
     if call.api_key_value is not None:
         identity["apiKey"] = call.api_key_value
         identity["apiKeyId"] = call.api_key_id
     request_context: dict[str, Any] = {
-        "resourceId": ctx["resourceId"],
-        "resourcePath": ctx["resourcePath"],
-        "httpMethod": ctx["httpMethod"],
-        "extendedRequestId": ctx["extendedRequestId"],
-        "requestTime": ctx["requestTime"],
+        "resourceId": call.resource.id if call.resource else None,
+        "resourcePath": call.resource_path,
+        "httpMethod": req.method,
+        "extendedRequestId": call.extended_request_id,
+        "requestTime": call.request_time(),
         "path": f"/{req.stage}{path}",
-        "accountId": ctx["accountId"],
-        "protocol": ctx["protocol"],
-        "stage": ctx["stage"],
-        "domainPrefix": ctx["domainPrefix"],
-        "requestTimeEpoch": ctx["requestTimeEpoch"],
-        "requestId": ctx["requestId"],
+        "accountId": call.account,
+        "protocol": "HTTP/1.1",
+        "stage": req.stage,
+        "domainPrefix": req.api_id,
+        "requestTimeEpoch": call.epoch_ms,
+        "requestId": call.request_id,
         "identity": identity,
-        "domainName": ctx["domainName"],
+        "domainName": call.domain_name(),
         "deploymentId": call.api.deployment_id if call.api else None,
-        "apiId": ctx["apiId"],
+        "apiId": req.api_id,
     }
     if call.authorizer is not None or call.principal_id is not None:
-        request_context["authorizer"] = ctx["authorizer"]
+        request_context["authorizer"] = call.authorizer_context()
     return {
         "resource": call.resource_path,
         "path": path,

@@ -9,12 +9,11 @@ the headers CloudFront adds in front of an edge-optimized API are added.
 
 from __future__ import annotations
 
-import base64
 import re
-import uuid
 from typing import Any
 from urllib.parse import parse_qsl
 
+from lablib.apigateway import ids
 from lablib.apigateway.context import Request
 from lablib.apigateway.errors import GatewayError
 
@@ -64,7 +63,6 @@ def _headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
 
 def edge_headers(source_ip: str) -> list[tuple[str, str]]:
     """What CloudFront adds in front of an edge-optimized API (the default endpoint type)."""
-    cf = uuid.uuid4().hex
     return [
         ("CloudFront-Forwarded-Proto", "https"),
         ("CloudFront-Is-Desktop-Viewer", "true"),
@@ -73,8 +71,8 @@ def edge_headers(source_ip: str) -> list[tuple[str, str]]:
         ("CloudFront-Is-Tablet-Viewer", "false"),
         ("CloudFront-Viewer-ASN", "16509"),
         ("CloudFront-Viewer-Country", "US"),
-        ("Via", f"1.1 {cf[:32]}.cloudfront.net (CloudFront)"),
-        ("X-Amz-Cf-Id", base64.urlsafe_b64encode(uuid.uuid4().bytes * 3).decode()[:56]),
+        ("Via", ids.cloudfront_via()),
+        ("X-Amz-Cf-Id", ids.cloudfront_id()),
     ]
 
 
@@ -107,7 +105,7 @@ def parse(environ: dict[str, Any], region: str = "us-east-1") -> Request:
     headers = [(k, v) for k, v in headers if k.lower() not in _DROPPED]
     headers.append(("Host", f"{api_id}.execute-api.{region}.amazonaws.com"))
     headers.extend(edge_headers(source_ip))
-    headers.append(("X-Amzn-Trace-Id", f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}"))
+    headers.append(("X-Amzn-Trace-Id", ids.trace_id()))
     headers.append(("X-Forwarded-For", source_ip))
     headers.append(("X-Forwarded-Port", "443"))
     headers.append(("X-Forwarded-Proto", "https"))

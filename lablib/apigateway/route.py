@@ -2,6 +2,9 @@
 
 Literal segments beat ``{param}``, which beats the greedy ``{proxy+}`` (last segment only);
 a method falls back to ``ANY``. No match is AWS's 403 "Missing Authentication Token".
+
+A ``Router`` belongs to one deployment's snapshot (frozen: a new deployment gets its own),
+so it remembers its matches per (method, path), at most ``CACHED_MATCHES`` of them.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from lablib.apigateway.errors import GatewayError
 from lablib.apigateway.model import ApiSnapshot, MethodSpec, ResourceSpec
 
 LITERAL, PARAM, GREEDY = 0, 1, 2
+CACHED_MATCHES = 1024
+Match = tuple[ResourceSpec, MethodSpec, dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -36,8 +41,21 @@ def _compile(resource: ResourceSpec) -> _Pattern:
 class Router:
     def __init__(self, api: ApiSnapshot) -> None:
         self.patterns = [_compile(resource) for resource in api.resources]
+        self._matches: dict[tuple[str, str], Match] = {}
 
-    def match(self, method: str, path: str) -> tuple[ResourceSpec, MethodSpec, dict[str, str]]:
+    def match(self, method: str, path: str) -> Match:
+        """Raise GatewayError (403) when nothing matches. The parameters are the caller's
+        to change."""
+        key = (method, path)
+        found = self._matches.get(key)
+        if found is None:
+            found = self._match(method, path)
+            if len(self._matches) >= CACHED_MATCHES:
+                self._matches.clear()  # bounded; the next requests fill it again
+            self._matches[key] = found
+        return found[0], found[1], dict(found[2])
+
+    def _match(self, method: str, path: str) -> Match:
         segments = [s for s in path.split("/") if s]
         best: tuple[tuple[int, ...], ResourceSpec, MethodSpec, dict[str, str]] | None = None
         for pattern in self.patterns:

@@ -29,6 +29,7 @@ from lablib.apigateway.model import (
     StageView,
     UsagePlanView,
 )
+from lablib.aws.moto_bridge.backends import region_backend
 
 
 def check_patch_points() -> None:
@@ -44,7 +45,7 @@ def check_patch_points() -> None:
 
 
 def _backend(account: str, region: str) -> Any:
-    return apigateway_backends[account][region]
+    return region_backend(apigateway_backends, account, region)
 
 
 def find_api(account: str, api_id: str, preferred_region: str) -> str | None:
@@ -333,7 +334,7 @@ def lambda_permits(
     """Does the function's resource policy let apigateway.amazonaws.com invoke this
     function (qualifier included) for ``source_arn``? Unknown function: True (the invoke
     itself then reports it missing)."""
-    backend = lambda_backends[account][region]
+    backend = region_backend(lambda_backends, account, region)
     name = function.split(":function:")[-1].split(":")[0] if ":function:" in function else function
     functions = backend._lambdas._functions.get(name)
     if functions is None:
