@@ -19,6 +19,7 @@ from typing import Any
 from lablib.apigateway.context import Call, Response
 from lablib.apigateway.throttle import settings_for
 from lablib.aws import moto_bridge
+from lablib.runtime.batch import Batch
 from lablib.runtime.jobs import JobThread
 
 NAMESPACE = "AWS/ApiGateway"
@@ -27,9 +28,10 @@ _CONTEXT_VAR = re.compile(r"\$context\.([A-Za-z0-9_.]+)")
 
 class GatewayTelemetry:
     def __init__(self) -> None:
-        self._logs = moto_bridge.MotoLogSink()
-        self._metrics = moto_bridge.MotoMetricSink()
-        self._jobs = JobThread("apigw-telemetry", "API Gateway telemetry", maxsize=100_000)
+        what = "API Gateway telemetry"
+        self._batch = Batch(moto_bridge.MotoLogSink(), moto_bridge.MotoMetricSink(), what)
+        self._jobs = JobThread("apigw-telemetry", what, maxsize=100_000, flush=self._batch.flush)
+        self._dimension_sets: dict[tuple[str, ...], list[list[dict[str, str]]]] = {}
 
     def drain(self) -> None:
         self._jobs.drain()
@@ -45,8 +47,8 @@ class GatewayTelemetry:
     def _write(self, call: Call, response: Response, latency_ms: float) -> None:
         if call.api is None or call.stage is None:
             return
-        self._metrics_for(call, response, latency_ms)
         found = settings_for(call)
+        self._metrics_for(call, response, latency_ms, found)
         level = str((found[1] if found else {}).get("loggingLevel", "OFF")).upper()
         stamp = int(call.started_epoch * 1000)
         group = f"API-Gateway-Execution-Logs_{call.request.api_id}/{call.request.stage}"
@@ -68,26 +70,29 @@ class GatewayTelemetry:
         if lines:
             stream = call.request_id.replace("-", "")
             events = [(stamp, f"({call.request_id}) {line}") for line in lines]
-            self._logs.put(call.account, call.region, group, stream, events)
+            self._batch.log(call.account, call.region, group, stream, events)
         access = call.stage.access_log
         if access and access.get("destinationArn"):
             destination = access["destinationArn"].split(":log-group:", 1)[-1].removesuffix(":*")
             text = access_line(access.get("format") or "", call, response, latency_ms)
-            self._logs.put(call.account, call.region, destination, "access", [(stamp, text)])
+            self._batch.log(call.account, call.region, destination, "access", [(stamp, text)])
 
-    def _metrics_for(self, call: Call, response: Response, latency_ms: float) -> None:
+    def _metrics_for(
+        self,
+        call: Call,
+        response: Response,
+        latency_ms: float,
+        found: tuple[str, dict[str, Any]] | None,
+    ) -> None:
         assert call.api is not None and call.stage is not None
         now = datetime.now(UTC).replace(tzinfo=None)
-        api = {"Name": "ApiName", "Value": call.api.name}
-        stage = {"Name": "Stage", "Value": call.request.stage}
-        sets: list[list[dict[str, str]]] = [[api], [api, stage]]
-        found = settings_for(call)
         if found and found[1].get("metricsEnabled"):
-            sets.append([
-                api, stage,
-                {"Name": "Resource", "Value": call.resource_path},
-                {"Name": "Method", "Value": call.request.method},
-            ])  # fmt: skip
+            key: tuple[str, ...] = (
+                call.api.name, call.request.stage, call.resource_path, call.request.method
+            )  # fmt: skip
+        else:
+            key = (call.api.name, call.request.stage)
+        sets = self._dimension_sets.get(key) or self._new_dimension_sets(key)
         values: dict[str, tuple[float, str]] = {
             "Count": (1.0, "Count"),
             "Latency": (latency_ms, "Milliseconds"),
@@ -104,7 +109,23 @@ class GatewayTelemetry:
             for name, (value, unit) in values.items()
             for dims in sets
         ]
-        self._metrics.put(call.account, call.region, NAMESPACE, data)
+        self._batch.metrics(call.account, call.region, NAMESPACE, data)
+
+    def _new_dimension_sets(self, key: tuple[str, ...]) -> list[list[dict[str, str]]]:
+        """ApiName, ApiName+Stage, and ApiName+Stage+Resource+Method when detailed metrics
+        are on; built once per key (shared lists: nothing may change them)."""
+        api = {"Name": "ApiName", "Value": key[0]}
+        stage = {"Name": "Stage", "Value": key[1]}
+        sets: list[list[dict[str, str]]] = [[api], [api, stage]]
+        if len(key) == 4:
+            sets.append([
+                api, stage, {"Name": "Resource", "Value": key[2]},
+                {"Name": "Method", "Value": key[3]},
+            ])  # fmt: skip
+        if len(self._dimension_sets) >= 1024:  # a bound, not a working set: start again
+            self._dimension_sets.clear()
+        self._dimension_sets[key] = sets
+        return sets
 
 
 def access_line(fmt: str, call: Call, response: Response, latency_ms: float) -> str:

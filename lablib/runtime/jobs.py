@@ -2,6 +2,10 @@
 
 Telemetry (logs, metrics) is written this way so the request path stays fast; the server
 drains every such thread before answering a read, so a learner always sees what happened.
+
+Each pass of the thread takes every job queued so far, runs them in order, then calls
+``flush`` (when given): jobs that only collect writes let ``flush`` make them in batches.
+``drain()`` returns once every job queued before it has run and been flushed.
 """
 
 from __future__ import annotations
@@ -10,38 +14,95 @@ import queue
 import threading
 from collections.abc import Callable
 
+Job = Callable[[], None]
+
+
+class _Mark:
+    """Queued by ``drain`` (and ``close``): set once everything queued before it is done."""
+
+    __slots__ = ("done", "stop")
+
+    def __init__(self, stop: bool = False) -> None:
+        self.done = threading.Event()
+        self.stop = stop
+
 
 class JobThread:
-    def __init__(self, name: str, what: str, maxsize: int = 0) -> None:
+    def __init__(
+        self, name: str, what: str, maxsize: int = 0, flush: Callable[[], None] | None = None
+    ) -> None:
+        """``maxsize``: at most this many jobs waiting or running (0: no limit); more are
+        dropped. ``flush``: called on the thread after each pass and before a drain returns."""
         self.what = what
-        self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=maxsize)
+        self._maxsize = maxsize
+        self._flush = flush
+        self._queue: queue.SimpleQueue[Job | _Mark] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._queued = 0  # jobs accepted, and jobs run (the thread's count), under _lock
+        self._done = 0
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
-    def put(self, job: Callable[[], None]) -> bool:
+    def put(self, job: Job) -> bool:
         """Queue a job; False (and a message) when the queue is full and the job is dropped."""
-        try:
-            self._queue.put_nowait(job)
-            return True
-        except queue.Full:
+        with self._lock:
+            if self._maxsize and self._queued - self._done >= self._maxsize:
+                full = True
+            else:
+                full = False
+                self._queued += 1
+                self._queue.put(job)
+        if full:
             print(f"lablib: {self.what} is behind; one record was dropped", flush=True)
-            return False
+        return not full
 
     def _run(self) -> None:
         while True:
-            job = self._queue.get()
+            batch = [self._queue.get()]
+            for _ in range(self._queue.qsize()):  # only this thread takes: they are there
+                batch.append(self._queue.get_nowait())
+            ran = 0
+            for item in batch:
+                if isinstance(item, _Mark):
+                    self._finish(ran)
+                    ran = 0
+                    item.done.set()
+                    if item.stop:
+                        return
+                    continue
+                ran += 1
+                try:
+                    item()
+                except Exception as exc:  # a sink failure must not stop the thread
+                    self._report(exc)
+            self._finish(ran)
+
+    def _finish(self, ran: int) -> None:
+        """Flush what the jobs run so far collected, then count them as done."""
+        if not ran:
+            return
+        if self._flush is not None:
             try:
-                if job is None:
-                    return
-                job()
-            except Exception as exc:  # a sink failure must not stop the thread
-                print(f"lablib: could not record {self.what}: {exc!r}", flush=True)
-            finally:
-                self._queue.task_done()
+                self._flush()
+            except Exception as exc:
+                self._report(exc)
+        with self._lock:
+            self._done += ran
+
+    def _report(self, exc: Exception) -> None:
+        print(f"lablib: could not record {self.what}: {exc!r}", flush=True)
 
     def drain(self) -> None:
-        self._queue.join()
+        with self._lock:
+            if self._done == self._queued or not self._thread.is_alive():
+                return
+        mark = _Mark()
+        self._queue.put(mark)
+        mark.done.wait()
 
     def close(self) -> None:
-        self._queue.put(None)
+        if not self._thread.is_alive():
+            return
+        mark = _Mark(stop=True)
+        self._queue.put(mark)
         self._thread.join(5)

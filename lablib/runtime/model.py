@@ -141,8 +141,25 @@ class LogSink(Protocol):
         self, account: str, region: str, group: str, stream: str, events: list[tuple[int, str]]
     ) -> None: ...  # noqa: E501
 
+    def put_chunks(
+        self,
+        account: str,
+        region: str,
+        group: str,
+        stream: str,
+        chunks: list[list[tuple[int, str]]],
+    ) -> list[Exception]:
+        """Each chunk stored as one ``put`` would; the problems of those that were not."""
+        ...
+
 
 class MetricSink(Protocol):
     def put(
         self, account: str, region: str, namespace: str, data: list[dict[str, Any]]
     ) -> None: ...  # noqa: E501
+
+    def put_chunks(
+        self, account: str, region: str, namespace: str, chunks: list[list[dict[str, Any]]]
+    ) -> list[Exception]:
+        """Each chunk stored as one ``put`` would; the problems of those that were not."""
+        ...

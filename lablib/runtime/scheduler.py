@@ -370,7 +370,6 @@ class Scheduler(Spawner, Watchdog):
             texts = [text for _, text in lines]
             start = next((i for i, t in enumerate(texts) if _is_start(t)), 0)
             result.log_tail = tel.tail(texts[start:])
-        self.telemetry.log(fn, stream, lines)
         with self._lock:
             concurrent = self._busy_total
         values = {
@@ -379,7 +378,7 @@ class Scheduler(Spawner, Watchdog):
             "Errors": (1.0 if result.function_error else 0.0, "Count"),
             "ConcurrentExecutions": (float(concurrent), "Count"),
         }
-        self.telemetry.metrics(fn, tel.lambda_metrics(fn, qualifier, fn.version, values))
+        self.telemetry.invoked(fn, stream, lines, qualifier, values)
         return result
 
     def record_throttle(self, fn: FunctionConfig, qualifier: str | None) -> None:

@@ -1,9 +1,10 @@
 """Turns what an invocation did into CloudWatch Logs lines and AWS/Lambda metrics.
 
 Formatting follows aws-behaviour.md exactly (tabs, trailing tab, two decimals). Delivery to the
-sinks happens on one background thread so the invoke path stays fast; ``drain()`` waits for it,
-and the server calls it before answering any Logs or CloudWatch request, so a learner always
-reads what has happened.
+sinks happens on one background thread so the invoke path stays fast (one job per invocation,
+written in batches when several are queued); ``drain()`` waits for it, and the server calls
+it before answering any Logs or CloudWatch request, so a learner always reads what has
+happened.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lablib.runtime import emf
+from lablib.runtime.batch import Batch
 from lablib.runtime.jobs import JobThread
 from lablib.runtime.model import LINE_STAMP, FunctionConfig, LogSink, MetricSink
 
@@ -167,26 +169,46 @@ RUNTIME_NAMESPACE = "LabLib/Runtime"
 
 
 class Telemetry:
-    """Delivers log events and metrics to the sinks on one background thread."""
+    """Delivers log events and metrics to the sinks on one background thread; what it finds
+    queued at once is written in batches (one sink call per log stream and per namespace)."""
 
     def __init__(self, logs: LogSink, metrics: MetricSink) -> None:
-        self._logs = logs
-        self._metrics = metrics
-        self._jobs = JobThread("lambda-telemetry", "Lambda telemetry")
+        self._batch = Batch(logs, metrics, "Lambda telemetry")
+        self._jobs = JobThread("lambda-telemetry", "Lambda telemetry", flush=self._batch.flush)
 
-    def log(self, fn: FunctionConfig, stream: str, events: list[tuple[int, str]]) -> None:
+    def invoked(
+        self,
+        fn: FunctionConfig,
+        stream: str,
+        events: list[tuple[int, str]],
+        qualifier: str | None,
+        values: dict[str, tuple[float, str]],
+    ) -> None:
+        """One invocation, as one job: its log events (and the metrics their EMF lines
+        carry), then its AWS/Lambda metrics (``values`` as ``lambda_metrics`` takes them),
+        stamped now."""
+        when = time.time()
+
         def job() -> None:
-            self._logs.put(fn.account, fn.region, fn.log_group, stream, events)
-            for _, message in events:  # Embedded Metric Format lines become metrics
-                for namespace, data in emf.extract(message):
-                    self._metrics.put(fn.account, fn.region, namespace, data)
+            self._log(fn, stream, events)
+            data = lambda_metrics(fn, qualifier, fn.version, values, when)
+            self._batch.metrics(fn.account, fn.region, "AWS/Lambda", data)
 
         self._jobs.put(job)
+
+    def log(self, fn: FunctionConfig, stream: str, events: list[tuple[int, str]]) -> None:
+        self._jobs.put(lambda: self._log(fn, stream, events))
+
+    def _log(self, fn: FunctionConfig, stream: str, events: list[tuple[int, str]]) -> None:
+        self._batch.log(fn.account, fn.region, fn.log_group, stream, events)
+        for _, message in events:  # Embedded Metric Format lines become metrics
+            for namespace, data in emf.extract(message):
+                self._batch.metrics(fn.account, fn.region, namespace, data)
 
     def metrics(
         self, fn: FunctionConfig, data: list[dict[str, Any]], namespace: str = "AWS/Lambda"
     ) -> None:
-        self._jobs.put(lambda: self._metrics.put(fn.account, fn.region, namespace, data))
+        self._jobs.put(lambda: self._batch.metrics(fn.account, fn.region, namespace, data))
 
     def runtime_metric(self, account: str, region: str, name: str, value: float = 1.0) -> None:
         """A metric about the local runtime itself (namespace LabLib/Runtime)."""
@@ -199,7 +221,7 @@ class Telemetry:
                 "Timestamp": datetime.now(UTC).replace(tzinfo=None),
             }
         ]
-        self._jobs.put(lambda: self._metrics.put(account, region, RUNTIME_NAMESPACE, data))
+        self._jobs.put(lambda: self._batch.metrics(account, region, RUNTIME_NAMESPACE, data))
 
     def drain(self) -> None:
         self._jobs.drain()
@@ -208,28 +230,51 @@ class Telemetry:
         self._jobs.close()
 
 
-def lambda_metrics(
-    fn: FunctionConfig,
-    qualifier: str | None,
-    executed_version: str,
-    values: dict[str, tuple[float, str]],
-) -> list[dict[str, Any]]:
-    """Metric data in put_metric_data shape for each dimension set AWS publishes."""
-    now = datetime.now(UTC).replace(tzinfo=None)  # moto compares naive UTC times
-    dimension_sets: list[list[dict[str, str]]] = [[{"Name": "FunctionName", "Value": fn.name}]]
+_DimensionSets = tuple[list[list[dict[str, str]]], list[list[dict[str, str]]]]
+_DIMENSION_SETS: dict[tuple[str, str | None, str], _DimensionSets] = {}
+
+
+def _dimension_sets(name: str, qualifier: str | None, executed_version: str) -> _DimensionSets:
+    """The dimension sets AWS publishes a function's metrics under, and those of
+    ConcurrentExecutions (by function and account-wide), built once per function, qualifier
+    and version (the lists are shared: nothing may change them)."""
+    key = (name, qualifier, executed_version)
+    found = _DIMENSION_SETS.get(key)
+    if found is not None:
+        return found
+    dimension_sets: list[list[dict[str, str]]] = [[{"Name": "FunctionName", "Value": name}]]
     if qualifier:
         resource = [
-            {"Name": "FunctionName", "Value": fn.name},
-            {"Name": "Resource", "Value": f"{fn.name}:{qualifier}"},
+            {"Name": "FunctionName", "Value": name},
+            {"Name": "Resource", "Value": f"{name}:{qualifier}"},
         ]
         dimension_sets.append(resource)
         if not qualifier.isdigit() and qualifier != "$LATEST":
             dimension_sets.append(
                 [*resource, {"Name": "ExecutedVersion", "Value": executed_version}]
             )
+    found = (dimension_sets, [dimension_sets[0], []])
+    if len(_DIMENSION_SETS) >= 1024:  # a bound, not a working set: start again
+        _DIMENSION_SETS.clear()
+    _DIMENSION_SETS[key] = found
+    return found
+
+
+def lambda_metrics(
+    fn: FunctionConfig,
+    qualifier: str | None,
+    executed_version: str,
+    values: dict[str, tuple[float, str]],
+    when: float | None = None,
+) -> list[dict[str, Any]]:
+    """Metric data in put_metric_data shape for each dimension set AWS publishes, stamped
+    ``when`` (seconds since the epoch; default now)."""
+    stamp = datetime.now(UTC) if when is None else datetime.fromtimestamp(when, UTC)
+    now = stamp.replace(tzinfo=None)  # moto compares naive UTC times
+    dimension_sets, concurrent_sets = _dimension_sets(fn.name, qualifier, executed_version)
     data = []
     for name, (value, unit) in values.items():
-        sets = dimension_sets if name != "ConcurrentExecutions" else [dimension_sets[0], []]
+        sets = dimension_sets if name != "ConcurrentExecutions" else concurrent_sets
         for dims in sets:
             data.append(
                 {

@@ -5,9 +5,10 @@ contract (pyproject.toml) and ``tests/test_public_api.py`` enforce it. moto is p
 tested range in pyproject.toml, and each file checks the attributes it relies on
 (``check_patch_points``) so a moto upgrade fails loudly, not subtly. Only thin adapters live
 here (patch points, backend access); the behaviour they plug in lives in its service's room.
-Files: ``lambda_`` (functions, logs and metrics sinks, Lambda patches), ``cfn_models`` and
-``cloudformation`` (for ``lablib.sam``), and one per service that needs more than moto's
-control plane (API Gateway, event sources, Step Functions, CodeDeploy, ...).
+Files: ``lambda_`` (functions, Lambda patches), ``sinks`` (logs and metrics written into
+moto's backends), ``cfn_models`` and ``cloudformation`` (for ``lablib.sam``), and one per
+service that needs more than moto's control plane (API Gateway, event sources, Step
+Functions, CodeDeploy, ...).
 """
 
 from moto.core.request import (
@@ -19,8 +20,6 @@ from moto.moto_server.werkzeug_app import MotoRequestHandler
 
 from lablib.aws.moto_bridge.lambda_ import (
     ACCOUNT_ID,
-    MotoLogSink,
-    MotoMetricSink,
     ResolveError,
     account_settings,
     check_patch_points,
@@ -36,6 +35,7 @@ from lablib.aws.moto_bridge.lambda_ import (
     split_name,
 )
 from lablib.aws.moto_bridge.lambda_states import check_change, set_clock_scale
+from lablib.aws.moto_bridge.sinks import MotoLogSink, MotoMetricSink
 
 __all__ = [
     "ACCOUNT_ID",

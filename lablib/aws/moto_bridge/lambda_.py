@@ -14,16 +14,14 @@ from typing import Any
 
 import moto
 from moto.awslambda.models import EventInvokeConfig, LambdaBackend, LambdaFunction, lambda_backends
-from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.models import DEFAULT_ACCOUNT_ID
-from moto.logs.models import logs_backends
 from moto.moto_server import werkzeug_app
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     create_backend_app,
 )
 
-from lablib.aws.moto_bridge import lambda_states
+from lablib.aws.moto_bridge import lambda_states, sinks
 from lablib.aws.moto_bridge.backends import region_backend
 from lablib.runtime.model import FunctionConfig, Layer
 
@@ -53,6 +51,7 @@ def check_patch_points() -> None:
             raise RuntimeError(f"moto.awslambda.models.LambdaFunction.{attr} moved")
     if not hasattr(werkzeug_app, "DISABLE_GLOBAL_CORS"):
         raise RuntimeError("moto.moto_server.werkzeug_app.DISABLE_GLOBAL_CORS moved")
+    sinks.check_patch_points()
 
 
 def reset_state() -> None:
@@ -315,22 +314,3 @@ def dead_letter_target(account: str, region: str, name: str, version: str) -> st
         getattr(fn, "lablib_extra", {}).get("DeadLetterConfig", {}).get("TargetArn")
     )
     return target
-
-
-# -- sinks: logs and metrics written straight into moto's backends ----------------------------
-class MotoLogSink:
-    def put(
-        self, account: str, region: str, group: str, stream: str, events: list[tuple[int, str]]
-    ) -> None:
-        backend = logs_backends[account][region]
-        backend.ensure_log_group(group)
-        if stream not in backend.groups[group].streams:
-            backend.create_log_stream(group, stream)
-        backend.put_log_events(
-            group, stream, [{"timestamp": ts, "message": message} for ts, message in events]
-        )
-
-
-class MotoMetricSink:
-    def put(self, account: str, region: str, namespace: str, data: list[dict[str, Any]]) -> None:
-        cloudwatch_backends[account][region].put_metric_data(namespace, data)
