@@ -155,7 +155,7 @@ class Gateway:
             )
         kind = integration.type
         if kind == "AWS_PROXY":
-            event = json.dumps(integration_request.proxy_event(call)).encode()
+            event = _EVENT_JSON.encode(integration_request.proxy_event(call)).encode()
             result = self.lambdas.invoke(call, integration, event)
             call.integration_status = 200
             if result.function_error:
@@ -231,6 +231,8 @@ class Gateway:
         return Response(status, headers, body)
 
 
+# json.dumps's output; the event is built afresh (no cycles to look for).
+_EVENT_JSON = json.JSONEncoder(check_circular=False)
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
 _HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "date", "server"}
 

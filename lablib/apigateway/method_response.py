@@ -33,8 +33,8 @@ def from_proxy(payload: bytes, binary: bool = False) -> Response:
         raise _malformed("not JSON") from None
     if not isinstance(answer, dict):
         raise _malformed(f"expected a JSON object, got {type(answer).__name__}")
-    extra = sorted(set(answer) - PROXY_KEYS)
-    if extra:
+    if not PROXY_KEYS.issuperset(answer):
+        extra = sorted(set(answer) - PROXY_KEYS)
         raise _malformed(
             f"unexpected keys {extra}; allowed: statusCode, headers, "
             "multiValueHeaders, body, isBase64Encoded"

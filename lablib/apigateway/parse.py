@@ -58,7 +58,7 @@ def _headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
         elif key.startswith("HTTP_"):
             name = "-".join(part.capitalize() for part in key[5:].split("_"))
             headers.append((name, _wsgi_text(str(value))))
-    return headers
+    return [(k, v) for k, v in headers if k.lower() not in _DROPPED]
 
 
 def edge_headers(source_ip: str) -> list[tuple[str, str]]:
@@ -102,14 +102,14 @@ def parse(environ: dict[str, Any], region: str = "us-east-1") -> Request:
     headers = _headers(environ)
     source_ip = str(environ.get("REMOTE_ADDR") or "127.0.0.1")
     api_id, stage = found.group("api"), found.group("stage")
-    headers = [(k, v) for k, v in headers if k.lower() not in _DROPPED]
     headers.append(("Host", f"{api_id}.execute-api.{region}.amazonaws.com"))
     headers.extend(edge_headers(source_ip))
     headers.append(("X-Amzn-Trace-Id", ids.trace_id()))
     headers.append(("X-Forwarded-For", source_ip))
     headers.append(("X-Forwarded-Port", "443"))
     headers.append(("X-Forwarded-Proto", "https"))
-    query = parse_qsl(_wsgi_text(environ.get("QUERY_STRING", "")), keep_blank_values=True)
+    raw_query = environ.get("QUERY_STRING", "")
+    query = parse_qsl(_wsgi_text(raw_query), keep_blank_values=True) if raw_query else []
     return Request(
         method=str(environ.get("REQUEST_METHOD", "GET")).upper(),
         path=path,
