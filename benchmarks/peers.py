@@ -140,12 +140,18 @@ def lablib_served(source: str | None = None) -> Iterator[tuple[str, str, int]]:
     ``source``: a directory holding another lablib package to serve instead (a baseline)."""
     env = dict(os.environ, LABLIB_HOME=str(BUILD / "peers-home"))
     if source:
+        # `python -m` puts the working directory first on sys.path, ahead of PYTHONPATH: the
+        # baseline runs from its own tree, and its runtime client is staged in runtime
+        # environments of its own (they hold a copy of lablib/runtime).
         env["PYTHONPATH"] = source
+        env["LABLIB_HOME"] = str(BUILD / "peers-baseline-home")
+        env["LABLIB_RUNTIMES_DIR"] = str(BUILD / "peers-baseline-runtimes")
     BUILD.mkdir(exist_ok=True)
     # function logs go to a file: keep the table readable
     log = (BUILD / ("peers-baseline.log" if source else "peers-lablib.log")).open("w")
     proc = subprocess.Popen([sys.executable, "-m", "lablib", "serve"], stdout=subprocess.PIPE,
-                            stderr=log, text=True, env=env, start_new_session=True)  # fmt: skip
+                            stderr=log, text=True, env=env, start_new_session=True,
+                            cwd=source or ROOT)  # fmt: skip
     try:
         assert proc.stdout is not None
         endpoint = proc.stdout.readline().strip().split("=", 1)[1]
