@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import glob
+import hashlib
 import json
 import os
 import shutil
@@ -189,20 +190,25 @@ def install(runtime: str, progress: Callable[[str], None] = print) -> Choice:
 
 def stage(env_dir: Path) -> Path:
     """Copy lablib's runtime client (lablib/runtime/*.py) into the runtime environment, so
-    the zygote there imports it without the rest of lablib; returns the PYTHONPATH entry."""
-    root = env_dir / "lablib-client"
+    the zygote there imports it without the rest of lablib; returns the PYTHONPATH entry.
+
+    The copy's folder is named after its content: two lablib versions on one machine (two
+    checkouts, a benchmark's baseline) share the runtime environments but never each
+    other's runtime client."""
+    sources = {path.name: path.read_bytes() for path in sorted(_RUNTIME_FILES.glob("*.py"))}
+    digest = hashlib.sha1(b"".join(name.encode() + b"\0" + data for name, data in sources.items()))
+    root = env_dir / f"lablib-client-{digest.hexdigest()[:12]}"
     target = root / "lablib" / "runtime"
     target.mkdir(parents=True, exist_ok=True)
     init = root / "lablib" / "__init__.py"
     if not init.exists():
         init.write_text('"""Only lablib.runtime, copied for this runtime environment."""\n')
-    for source in _RUNTIME_FILES.glob("*.py"):
-        data = source.read_bytes()
-        destination = target / source.name
+    for name, data in sources.items():
+        destination = target / name
         with contextlib.suppress(OSError):
             if destination.read_bytes() == data:
                 continue
-        partial = destination.with_name(f".{source.name}.{os.getpid()}")
+        partial = destination.with_name(f".{name}.{os.getpid()}")
         partial.write_bytes(data)
         os.replace(partial, destination)
     return root

@@ -4,8 +4,10 @@ version that is not installed falls back to lablib's own interpreter, loudly."""
 from __future__ import annotations
 
 import json
+import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -139,3 +141,25 @@ def test_runtimes_command_lists_what_runs_each(capsys: pytest.CaptureFixture[str
         line = next(row for row in out.splitlines() if row.startswith(f"python{version} "))
         assert f"Python {version}." in line
     assert f"python{pythons.HOST} " in out and "lablib's own interpreter" in out
+
+
+def test_each_lablib_version_stages_its_own_runtime_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Runtime environments are shared by every lablib on the machine; the runtime client
+    copied into one is kept per version, so a second checkout never swaps another's."""
+    env_dir = tmp_path / "python3.12"
+    first = pythons.stage(env_dir)
+    assert pythons.stage(env_dir) == first  # the same version: the same copy
+    copied = first / "lablib" / "runtime" / "bootstrap.py"
+    assert copied.read_bytes() == (Path(pythons.__file__).parent / "bootstrap.py").read_bytes()
+
+    other_tree = tmp_path / "other" / "runtime"
+    shutil.copytree(Path(pythons.__file__).parent, other_tree)
+    (other_tree / "bootstrap.py").write_text("# another lablib version\n")
+    monkeypatch.setattr(pythons, "_RUNTIME_FILES", other_tree)
+    second = pythons.stage(env_dir)
+    assert second != first
+    staged = (second / "lablib" / "runtime" / "bootstrap.py").read_text()
+    assert staged == "# another lablib version\n"
+    assert copied.read_bytes() == (Path(pythons.__file__).parent / "bootstrap.py").read_bytes()
