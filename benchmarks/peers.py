@@ -141,11 +141,10 @@ def lablib_served(source: str | None = None) -> Iterator[tuple[str, str, int]]:
     env = dict(os.environ, LABLIB_HOME=str(BUILD / "peers-home"))
     if source:
         # `python -m` puts the working directory first on sys.path, ahead of PYTHONPATH: the
-        # baseline runs from its own tree, and its runtime client is staged in runtime
-        # environments of its own (they hold a copy of lablib/runtime).
+        # baseline runs from its own tree (cwd below). The runtime environments are shared;
+        # each lablib version stages its own runtime client in them.
         env["PYTHONPATH"] = source
         env["LABLIB_HOME"] = str(BUILD / "peers-baseline-home")
-        env["LABLIB_RUNTIMES_DIR"] = str(BUILD / "peers-baseline-runtimes")
     BUILD.mkdir(exist_ok=True)
     # function logs go to a file: keep the table readable
     log = (BUILD / ("peers-baseline.log" if source else "peers-lablib.log")).open("w")
