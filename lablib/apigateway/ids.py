@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import os
 import random
+import time
 
 _random = random.Random()
 os.register_at_fork(after_in_child=_random.seed)  # a forked child draws its own ids
@@ -44,5 +45,6 @@ def cloudfront_id() -> str:
 
 
 def trace_id() -> str:
-    """``X-Amzn-Trace-Id`` as API Gateway adds it: ``Root=1-{8 hex}-{24 hex}``."""
-    return f"Root=1-{_random.getrandbits(32):08x}-{_random.getrandbits(96):024x}"
+    """``X-Amzn-Trace-Id`` as API Gateway adds it: ``Root=1-{8 hex}-{24 hex}``, the first part
+    the request's time in epoch seconds (X-Ray's trace id format), the second random."""
+    return f"Root=1-{int(time.time()):08x}-{_random.getrandbits(96):024x}"

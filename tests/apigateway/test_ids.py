@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 from lablib.apigateway import ids
@@ -27,3 +28,11 @@ def test_other_ids_keep_their_shapes() -> None:
     assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}", ids.trace_id())
     assert ids.cloudfront_id() != ids.cloudfront_id()
     assert ids.trace_id() != ids.trace_id()
+
+
+def test_the_trace_id_starts_with_the_request_time() -> None:
+    """X-Ray's trace id format: version 1, the epoch time in seconds (8 hex digits), then 96
+    random bits."""
+    before = int(time.time())
+    _, stamp, _ = ids.trace_id().removeprefix("Root=").split("-")
+    assert before <= int(stamp, 16) <= int(time.time())
