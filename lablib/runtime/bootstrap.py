@@ -287,6 +287,11 @@ def _peak_memory() -> dict[str, str]:
 def _handle(client: RuntimeClient, handler: Any, headers: dict[str, str], body: bytes) -> None:
     request_id = headers.get("lambda-runtime-aws-request-id", "")
     _RequestIdFilter.request_id = request_id
+    trace = headers.get("lambda-runtime-trace-id")  # as awslambdaric: for SDKs and loggers
+    if trace:
+        os.environ["_X_AMZN_TRACE_ID"] = trace
+    else:
+        os.environ.pop("_X_AMZN_TRACE_ID", None)
     result: dict[str, Any] | None = None
     payload = b""
     try:

@@ -226,6 +226,10 @@ async function main() {
     currentRequestId = requestId;
     inInvoke = requestId;
     const context = makeContext(next.headers);
+    // As AWS's runtime client: the invocation's X-Ray trace header, for SDKs and loggers.
+    const trace = next.headers["lambda-runtime-trace-id"];
+    if (trace) process.env._X_AMZN_TRACE_ID = trace;
+    else delete process.env._X_AMZN_TRACE_ID;
     let event;
     try {
       event = JSON.parse(next.body);

@@ -17,6 +17,7 @@ channel gives the connection back to the serving thread, which carries on as bef
 from __future__ import annotations
 
 import queue
+import random
 import socket
 import threading
 import time
@@ -333,12 +334,22 @@ def _read_chunked(reader: object) -> bytes:
         reader.readline()  # type: ignore[attr-defined]
 
 
+_ids = random.Random()  # trace ids identify; they protect nothing (no os.urandom a call)
+
+
+def _trace_header() -> str:
+    """An X-Ray trace header as Lambda hands one to each invocation (tracing not active):
+    ``Root=1-{epoch seconds, 8 hex}-{24 hex};Parent={16 hex};Sampled=0``."""
+    root, parent = _ids.getrandbits(96), _ids.getrandbits(64)
+    return f"Root=1-{int(time.time()):08x}-{root:024x};Parent={parent:016x};Sampled=0"
+
+
 def _send_invocation(conn: socket.socket, item: Invocation) -> None:
     extra = [
         ("Lambda-Runtime-Aws-Request-Id", item.request_id),
         ("Lambda-Runtime-Deadline-Ms", str(item.deadline_ms)),
         ("Lambda-Runtime-Invoked-Function-Arn", item.function_arn),
-        ("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0"),
+        ("Lambda-Runtime-Trace-Id", _trace_header()),
     ]
     if item.client_context:
         extra.append(("Lambda-Runtime-Client-Context", item.client_context))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 from typing import Any
 
 import pytest
@@ -169,3 +170,24 @@ def handler(event, context):
     name = make_function(code)
     assert payload_of(lam.invoke(FunctionName=name)) == "ok"
     assert s3.get_object(Bucket="from-handler", Key="k")["Body"].read() == b"v"
+
+
+TRACED = """
+import os
+def handler(event, context):
+    return os.environ.get("_X_AMZN_TRACE_ID")
+"""
+
+
+def test_each_invocation_gets_its_own_trace_header(lam: Any, make_function: Any) -> None:
+    """As on AWS, the runtime client puts the invocation's X-Ray trace header in
+    _X_AMZN_TRACE_ID (the SDK, Powertools and loggers read it there)."""
+    name = make_function(TRACED)
+    before = int(time.time())
+    traces = [payload_of(lam.invoke(FunctionName=name)) for _ in range(2)]
+    found = [
+        re.fullmatch(r"Root=1-([0-9a-f]{8})-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0", t)
+        for t in traces
+    ]
+    assert all(found) and traces[0] != traces[1]
+    assert all(before <= int(m.group(1), 16) <= int(time.time()) for m in found if m)

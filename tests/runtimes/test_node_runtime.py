@@ -239,3 +239,19 @@ def test_node_missing_gives_a_clear_error(aws: LocalAWS, monkeypatch: pytest.Mon
     assert error["Code"] == "InvalidRuntimeException"
     assert "needs Node.js, and no 'node' executable was found" in error["Message"]
     assert "LABLIB_NODE" in error["Message"]
+
+
+TRACE = r"Root=1-([0-9a-f]{8})-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0"
+
+
+@needs_node
+def test_each_invocation_gets_its_own_trace_header(aws: LocalAWS) -> None:  # noqa: F811
+    """As on AWS, the runtime client puts the invocation's X-Ray trace header in
+    _X_AMZN_TRACE_ID (SDKs and loggers read it there)."""
+    code = "exports.handler = async () => process.env._X_AMZN_TRACE_ID;\n"
+    name = _function(aws, {"index.js": code})
+    before = int(time.time())
+    traces = [_invoke(aws, name)[1] for _ in range(2)]
+    stamps = [re.fullmatch(TRACE, trace) for trace in traces]
+    assert all(stamps) and traces[0] != traces[1]
+    assert all(before <= int(m.group(1), 16) <= int(time.time()) for m in stamps if m)
