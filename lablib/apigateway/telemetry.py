@@ -20,7 +20,7 @@ from lablib.apigateway.context import Call, Response
 from lablib.apigateway.throttle import settings_for
 from lablib.aws import moto_bridge
 from lablib.runtime.batch import Batch
-from lablib.runtime.jobs import JobThread
+from lablib.runtime.jobs import TELEMETRY_LINGER_S, JobThread
 
 NAMESPACE = "AWS/ApiGateway"
 _CONTEXT_VAR = re.compile(r"\$context\.([A-Za-z0-9_.]+)")
@@ -30,7 +30,9 @@ class GatewayTelemetry:
     def __init__(self) -> None:
         what = "API Gateway telemetry"
         self._batch = Batch(moto_bridge.MotoLogSink(), moto_bridge.MotoMetricSink(), what)
-        self._jobs = JobThread("apigw-telemetry", what, maxsize=100_000, flush=self._batch.flush)
+        self._jobs = JobThread(
+            "apigw-telemetry", what, 100_000, self._batch.flush, TELEMETRY_LINGER_S
+        )
         self._dimension_sets: dict[tuple[str, ...], list[list[dict[str, str]]]] = {}
 
     def drain(self) -> None:

@@ -5,7 +5,9 @@ drains every such thread before answering a read, so a learner always sees what 
 
 Each pass of the thread takes every job queued so far, runs them in order, then calls
 ``flush`` (when given): jobs that only collect writes let ``flush`` make them in batches.
-``drain()`` returns once every job queued before it has run and been flushed.
+With ``linger``, a thread woken by a job waits that long for more before its pass, so a
+steady stream of requests costs one wake-up per pass, not one per request. ``drain()`` does
+not wait for it: it returns once every job queued before it has run and been flushed.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ import threading
 from collections.abc import Callable
 
 Job = Callable[[], None]
+# How long a telemetry thread gathers jobs before writing them: reads never wait for it
+# (the server drains telemetry first, and drain hurries the thread); what nothing drains
+# (a log subscription's delivery) is written at most this much later.
+TELEMETRY_LINGER_S = 0.005
 
 
 class _Mark:
@@ -29,13 +35,21 @@ class _Mark:
 
 class JobThread:
     def __init__(
-        self, name: str, what: str, maxsize: int = 0, flush: Callable[[], None] | None = None
+        self,
+        name: str,
+        what: str,
+        maxsize: int = 0,
+        flush: Callable[[], None] | None = None,
+        linger: float = 0.0,
     ) -> None:
         """``maxsize``: at most this many jobs waiting or running (0: no limit); more are
-        dropped. ``flush``: called on the thread after each pass and before a drain returns."""
+        dropped. ``flush``: called on the thread after each pass and before a drain returns.
+        ``linger``: seconds a pass waits, once a job woke the thread, for more jobs."""
         self.what = what
         self._maxsize = maxsize
         self._flush = flush
+        self._linger = linger
+        self._hurry = threading.Event()
         self._queue: queue.SimpleQueue[Job | _Mark] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._queued = 0  # jobs accepted, and jobs run (the thread's count), under _lock
@@ -58,7 +72,11 @@ class JobThread:
 
     def _run(self) -> None:
         while True:
-            batch = [self._queue.get()]
+            first = self._queue.get()
+            if self._linger and not isinstance(first, _Mark):
+                self._hurry.wait(self._linger)
+                self._hurry.clear()
+            batch = [first]
             for _ in range(self._queue.qsize()):  # only this thread takes: they are there
                 batch.append(self._queue.get_nowait())
             ran = 0
@@ -98,6 +116,7 @@ class JobThread:
                 return
         mark = _Mark()
         self._queue.put(mark)
+        self._hurry.set()
         mark.done.wait()
 
     def close(self) -> None:
@@ -105,4 +124,5 @@ class JobThread:
             return
         mark = _Mark(stop=True)
         self._queue.put(mark)
+        self._hurry.set()
         self._thread.join(5)

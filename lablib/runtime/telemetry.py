@@ -18,7 +18,7 @@ from typing import Any
 
 from lablib.runtime import emf
 from lablib.runtime.batch import Batch
-from lablib.runtime.jobs import JobThread
+from lablib.runtime.jobs import TELEMETRY_LINGER_S, JobThread
 from lablib.runtime.model import LINE_STAMP, FunctionConfig, LogSink, MetricSink
 
 MAX_EVENT_BYTES = 256 * 1024
@@ -170,11 +170,16 @@ RUNTIME_NAMESPACE = "LabLib/Runtime"
 
 class Telemetry:
     """Delivers log events and metrics to the sinks on one background thread; what it finds
-    queued at once is written in batches (one sink call per log stream and per namespace)."""
+    queued at once (gathered for ``linger`` seconds) is written in batches (one sink call per
+    log stream and per namespace)."""
 
-    def __init__(self, logs: LogSink, metrics: MetricSink) -> None:
+    def __init__(
+        self, logs: LogSink, metrics: MetricSink, linger: float = TELEMETRY_LINGER_S
+    ) -> None:
         self._batch = Batch(logs, metrics, "Lambda telemetry")
-        self._jobs = JobThread("lambda-telemetry", "Lambda telemetry", flush=self._batch.flush)
+        self._jobs = JobThread(
+            "lambda-telemetry", "Lambda telemetry", flush=self._batch.flush, linger=linger
+        )
 
     def invoked(
         self,

@@ -1,5 +1,6 @@
-"""Telemetry threads run every job they find queued in one pass and write what the pass
-collected in batches (one sink call per log stream, one per namespace). What a learner reads
+"""Telemetry threads run every job they find queued (or that arrives while they linger) in
+one pass and write what the pass collected in batches (one sink call per log stream, one
+per namespace). What a learner reads
 is the same as with one write per job: every REPORT line in order, the same timestamps and
 stream names, the exact sample counts; a write the sink refuses loses only itself."""
 
@@ -95,6 +96,32 @@ def test_a_full_queue_drops_and_says_so(capsys: pytest.CaptureFixture[str]) -> N
     assert jobs.put(lambda: ran.append(4))  # room again once the thread caught up
     jobs.close()  # runs what was queued before it
     assert ran == ["held", 1, 2, 4]
+
+
+def test_jobs_arriving_while_it_lingers_share_one_pass_and_drain_does_not_wait() -> None:
+    """A thread woken by a job gathers more for ``linger`` seconds (an hour here) before
+    its pass; drain() does not wait for that: it hurries the thread, as does close()."""
+    ran: list[int] = []
+    passes: list[list[int]] = []
+
+    def flush() -> None:
+        passes.append(list(ran))
+        ran.clear()
+
+    jobs = JobThread("test-jobs", "test jobs", flush=flush, linger=3600.0)
+    for i in range(10):
+        assert jobs.put(lambda i=i: ran.append(i))
+    drainer = threading.Thread(target=jobs.drain)
+    drainer.start()
+    drainer.join(WAIT_S)
+    assert not drainer.is_alive()
+    assert passes == [list(range(10))]
+    jobs.put(lambda: ran.append(10))
+    closer = threading.Thread(target=jobs.close)
+    closer.start()
+    closer.join(WAIT_S)
+    assert not closer.is_alive()
+    assert passes == [list(range(10)), [10]]
 
 
 # -- Lambda telemetry into the local AWS ---------------------------------------------------
