@@ -10,6 +10,7 @@ stage enables detailed metrics)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -33,7 +34,6 @@ class GatewayTelemetry:
         self._jobs = JobThread(
             "apigw-telemetry", what, 100_000, self._batch.flush, TELEMETRY_LINGER_S
         )
-        self._dimension_sets: dict[tuple[str, ...], list[list[dict[str, str]]]] = {}
 
     def drain(self) -> None:
         self._jobs.drain()
@@ -94,7 +94,7 @@ class GatewayTelemetry:
             )  # fmt: skip
         else:
             key = (call.api.name, call.request.stage)
-        sets = self._dimension_sets.get(key) or self._new_dimension_sets(key)
+        sets = _dimension_sets(key)
         values: dict[str, tuple[float, str]] = {
             "Count": (1.0, "Count"),
             "Latency": (latency_ms, "Milliseconds"),
@@ -113,21 +113,21 @@ class GatewayTelemetry:
         ]
         self._batch.metrics(call.account, call.region, NAMESPACE, data)
 
-    def _new_dimension_sets(self, key: tuple[str, ...]) -> list[list[dict[str, str]]]:
-        """ApiName, ApiName+Stage, and ApiName+Stage+Resource+Method when detailed metrics
-        are on; built once per key (shared lists: nothing may change them)."""
-        api = {"Name": "ApiName", "Value": key[0]}
-        stage = {"Name": "Stage", "Value": key[1]}
-        sets: list[list[dict[str, str]]] = [[api], [api, stage]]
-        if len(key) == 4:
-            sets.append([
-                api, stage, {"Name": "Resource", "Value": key[2]},
-                {"Name": "Method", "Value": key[3]},
-            ])  # fmt: skip
-        if len(self._dimension_sets) >= 1024:  # a bound, not a working set: start again
-            self._dimension_sets.clear()
-        self._dimension_sets[key] = sets
-        return sets
+
+@functools.lru_cache(maxsize=1024)
+def _dimension_sets(key: tuple[str, ...]) -> list[list[dict[str, str]]]:
+    """ApiName, ApiName+Stage, and ApiName+Stage+Resource+Method when detailed metrics are
+    on (``key``: api name, stage, and resource path and method for detailed metrics); built
+    once per key (shared lists: nothing may change them)."""
+    api = {"Name": "ApiName", "Value": key[0]}
+    stage = {"Name": "Stage", "Value": key[1]}
+    sets: list[list[dict[str, str]]] = [[api], [api, stage]]
+    if len(key) == 4:
+        sets.append([
+            api, stage, {"Name": "Resource", "Value": key[2]},
+            {"Name": "Method", "Value": key[3]},
+        ])  # fmt: skip
+    return sets
 
 
 def access_line(fmt: str, call: Call, response: Response, latency_ms: float) -> str:

@@ -24,22 +24,12 @@ class Batch:
     def log(
         self, account: str, region: str, group: str, stream: str, events: list[tuple[int, str]]
     ) -> None:
-        key = (account, region, group, stream)
-        chunks = self._logs.get(key)
-        if chunks is None:
-            self._logs[key] = [events]
-        else:
-            chunks.append(events)
+        self._logs.setdefault((account, region, group, stream), []).append(events)
 
     def metrics(
         self, account: str, region: str, namespace: str, data: list[dict[str, Any]]
     ) -> None:
-        key = (account, region, namespace)
-        chunks = self._metrics.get(key)
-        if chunks is None:
-            self._metrics[key] = [data]
-        else:
-            chunks.append(data)
+        self._metrics.setdefault((account, region, namespace), []).append(data)
 
     def flush(self) -> None:
         logs, self._logs = self._logs, {}

@@ -10,6 +10,7 @@ happened.
 from __future__ import annotations
 
 import base64
+import functools
 import math
 import re
 import time
@@ -236,17 +237,13 @@ class Telemetry:
 
 
 _DimensionSets = tuple[list[list[dict[str, str]]], list[list[dict[str, str]]]]
-_DIMENSION_SETS: dict[tuple[str, str | None, str], _DimensionSets] = {}
 
 
+@functools.lru_cache(maxsize=1024)
 def _dimension_sets(name: str, qualifier: str | None, executed_version: str) -> _DimensionSets:
     """The dimension sets AWS publishes a function's metrics under, and those of
     ConcurrentExecutions (by function and account-wide), built once per function, qualifier
     and version (the lists are shared: nothing may change them)."""
-    key = (name, qualifier, executed_version)
-    found = _DIMENSION_SETS.get(key)
-    if found is not None:
-        return found
     dimension_sets: list[list[dict[str, str]]] = [[{"Name": "FunctionName", "Value": name}]]
     if qualifier:
         resource = [
@@ -258,11 +255,7 @@ def _dimension_sets(name: str, qualifier: str | None, executed_version: str) -> 
             dimension_sets.append(
                 [*resource, {"Name": "ExecutedVersion", "Value": executed_version}]
             )
-    found = (dimension_sets, [dimension_sets[0], []])
-    if len(_DIMENSION_SETS) >= 1024:  # a bound, not a working set: start again
-        _DIMENSION_SETS.clear()
-    _DIMENSION_SETS[key] = found
-    return found
+    return dimension_sets, [dimension_sets[0], []]
 
 
 def lambda_metrics(
