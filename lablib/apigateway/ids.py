@@ -2,21 +2,18 @@
 extended request id (15 base64 characters and ``=``), CloudFront's ``Via`` and
 ``X-Amz-Cf-Id``, X-Ray's ``X-Amzn-Trace-Id``.
 
-They identify a request; they protect nothing. So they come from a private generator seeded
-once from the OS rather than from ``uuid.uuid4``: that reads ``os.urandom`` on every call,
-which drops and retakes the GIL (six times a request, on a server whose other threads are
-busy with the same request).
+They identify a request; they protect nothing. So they come from the runtime's private
+generator (``lablib.runtime.ids``) rather than from ``uuid.uuid4``: that reads ``os.urandom``
+on every call, which drops and retakes the GIL (six times a request, on a server whose other
+threads are busy with the same request).
 """
 
 from __future__ import annotations
 
 import base64
-import os
-import random
-import time
 
-_random = random.Random()
-os.register_at_fork(after_in_child=_random.seed)  # a forked child draws its own ids
+from lablib.runtime.ids import generator as _random
+from lablib.runtime.ids import trace_root
 
 # The UUID version-4 bits: version nibble 4, variant bits 10 (as uuid.uuid4 sets them).
 _CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
@@ -47,4 +44,4 @@ def cloudfront_id() -> str:
 def trace_id() -> str:
     """``X-Amzn-Trace-Id`` as API Gateway adds it: ``Root=1-{8 hex}-{24 hex}``, the first part
     the request's time in epoch seconds (X-Ray's trace id format), the second random."""
-    return f"Root=1-{int(time.time()):08x}-{_random.getrandbits(96):024x}"
+    return trace_root()

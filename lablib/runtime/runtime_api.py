@@ -17,12 +17,13 @@ channel gives the connection back to the serving thread, which carries on as bef
 from __future__ import annotations
 
 import queue
-import random
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+from lablib.runtime import ids
 
 _PREFIX = "/2018-06-01/runtime"
 
@@ -334,14 +335,10 @@ def _read_chunked(reader: object) -> bytes:
         reader.readline()  # type: ignore[attr-defined]
 
 
-_ids = random.Random()  # trace ids identify; they protect nothing (no os.urandom a call)
-
-
 def _trace_header() -> str:
     """An X-Ray trace header as Lambda hands one to each invocation (tracing not active):
     ``Root=1-{epoch seconds, 8 hex}-{24 hex};Parent={16 hex};Sampled=0``."""
-    root, parent = _ids.getrandbits(96), _ids.getrandbits(64)
-    return f"Root=1-{int(time.time()):08x}-{root:024x};Parent={parent:016x};Sampled=0"
+    return f"{ids.trace_root()};Parent={ids.generator.getrandbits(64):016x};Sampled=0"
 
 
 def _send_invocation(conn: socket.socket, item: Invocation) -> None:
